@@ -1,0 +1,50 @@
+# One-command set-up: `make run` serves the bot, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+INDEX ?= var/index
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run ingest serve test browsers lint bench bench-perf clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# torch first, pinned: it resolves to the local CPU wheel; unpinned it drags in CUDA.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+# Chromium comes from Debian: Playwright cannot download its own browser here.
+browsers:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+ingest: $(STAMP)
+	$(VENV)/bin/govqa ingest --index $(INDEX)
+
+run: $(STAMP) ingest
+	$(VENV)/bin/govqa serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: $(STAMP) browsers
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(VENV)/bin/govqa bench bench/questions/sample.jsonl --out var/bench/sample
+
+bench-perf: $(STAMP)
+	$(VENV)/bin/govqa bench --perf --out var/bench/perf
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

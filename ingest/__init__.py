@@ -1,0 +1,1 @@
+"""Ingest: government web pages in, clean section chunks with citations out."""

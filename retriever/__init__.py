@@ -1,0 +1,1 @@
+"""Retriever: the index (FAISS + BM25 + manifest) and extractive answers with citations."""
