@@ -1,0 +1,1 @@
+"""The HTTP chat service: FastAPI app for the widget, Slack and remote evaluators."""

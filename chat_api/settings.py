@@ -1,0 +1,103 @@
+"""The service's configuration: GOVQA_* (and SLACK_*) environment variables or `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The widget's files live beside the packages in a source checkout.
+DEFAULT_WEB_DIR = Path(__file__).resolve().parents[1] / "web"
+
+# Pages served from the developer's own machine may call the API on any port.
+LOCALHOST_ORIGIN_REGEX = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
+
+
+def _slack(name: str) -> AliasChoices:
+    # Slack's own variable names, without the GOVQA_ prefix, as Slack's docs spell them.
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Everything the chat service can be told; read once, in the app factory or the CLI."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GOVQA_",
+        env_file=".env",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    index_dir: Path = Path("var/index")
+    model: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(default=1, ge=1)
+    rate_limit: str = "30/minute"
+    storage_uri: str = "memory://"
+    cors_origins: str = ""
+    cors_allow_localhost: bool = True
+    admin_token: str | None = None
+    feedback_db: str = "var/feedback.sqlite3"
+    base_url: str = "https://www.tech.gov.sg"
+    web_dir: Path = DEFAULT_WEB_DIR
+    reload_interval: float = Field(default=1.0, ge=0)
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    slack_bot_token: str | None = Field(default=None, validation_alias=_slack("SLACK_BOT_TOKEN"))
+    slack_signing_secret: str | None = Field(
+        default=None, validation_alias=_slack("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: str | None = Field(default=None, validation_alias=_slack("SLACK_APP_TOKEN"))
+    slack_api_url: str | None = Field(default=None, validation_alias=_slack("SLACK_API_URL"))
+    slack_ephemeral: bool = False
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() in {"off", "none", "0", ""}:
+            return "off"
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit like '30/minute' or 'off': {value!r}") from exc
+        return value
+
+    @field_validator("feedback_db")
+    @classmethod
+    def _check_feedback_db(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme.lower()
+        if scheme.startswith("postgres"):
+            raise ValueError(
+                "a PostgreSQL feedback store is not built in yet; use a SQLite path "
+                "(see 'Scaling out' in the README)"
+            )
+        return value
+
+    @property
+    def rate_limit_enabled(self) -> bool:
+        return self.rate_limit != "off"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """The origins allowed to call the API from a browser; the site's own by default."""
+        if self.cors_origins.strip():
+            return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        parts = urlsplit(self.base_url)
+        return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+    @property
+    def cors_origin_regex(self) -> str | None:
+        return LOCALHOST_ORIGIN_REGEX if self.cors_allow_localhost else None
+
+    @property
+    def feedback_path(self) -> Path:
+        value = self.feedback_db
+        if value.startswith("sqlite:///"):
+            value = value[len("sqlite:///") :]
+        return Path(value)
