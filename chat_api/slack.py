@@ -1,0 +1,278 @@
+"""The Slack bot on Bolt: /ask, @mentions in threads, DMs and feedback buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from chat_api.feedback import FeedbackStore
+from chat_api.slack_blocks import (
+    ACTION_HELPFUL,
+    ACTION_UNHELPFUL,
+    answer_blocks,
+    answer_text,
+    escape,
+    parse_feedback_value,
+)
+from govqa.errors import GovqaError
+from retriever.records import Answer
+
+if TYPE_CHECKING:
+    from retriever.engine import Engine
+
+log = logging.getLogger(__name__)
+
+NOT_CONFIGURED = (
+    "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable /slack/events"
+)
+USAGE = "Ask me about the site: `/ask <question>`, e.g. `/ask which countries attended DGX?`"
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """The Slack side of the settings; tokens only ever come from the environment."""
+
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str | None = None
+    ephemeral: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SlackConfig:
+        """Read the Slack fields from Settings, falling back to the environment for any it lacks."""
+
+        def pick(attr: str, env: str) -> str | None:
+            value = getattr(settings, attr, None)
+            if value is not None and hasattr(value, "get_secret_value"):
+                value = value.get_secret_value()
+            if value is None:
+                value = os.environ.get(env)
+            return (str(value).strip() or None) if value is not None else None
+
+        ephemeral = getattr(settings, "slack_ephemeral", None)
+        if ephemeral is None:
+            raw = os.environ.get("GOVQA_SLACK_EPHEMERAL", "")
+            ephemeral = raw.strip().lower() in {"1", "true", "yes", "on"}
+        return cls(
+            bot_token=pick("slack_bot_token", "SLACK_BOT_TOKEN"),
+            signing_secret=pick("slack_signing_secret", "SLACK_SIGNING_SECRET"),
+            app_token=pick("slack_app_token", "SLACK_APP_TOKEN"),
+            api_url=pick("slack_api_url", "SLACK_API_URL"),
+            ephemeral=bool(ephemeral),
+        )
+
+    @property
+    def http_ready(self) -> bool:
+        return bool(self.bot_token and self.signing_secret)
+
+
+class RecentKeys:
+    """A bounded set of keys seen in the last `ttl_s` seconds: Slack's retries repeat them."""
+
+    def __init__(self, ttl_s: float = 3600.0, max_size: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_size = max_size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def check_and_add(self, key: str) -> bool:
+        """True when `key` was already seen (a duplicate); records it either way."""
+        now = time.monotonic()
+        while self._seen:
+            oldest_key, oldest_at = next(iter(self._seen.items()))
+            if now - oldest_at <= self.ttl_s and len(self._seen) < self.max_size:
+                break
+            del self._seen[oldest_key]
+        if key in self._seen:
+            return True
+        self._seen[key] = now
+        return False
+
+
+def conversation_id_for(channel: str, thread_ts: str | None) -> str:
+    """One conversation per thread; a DM outside threads is one running conversation."""
+    return f"slack:{channel}:{thread_ts}" if thread_ts else f"slack:{channel}"
+
+
+def question_text(text: str) -> str:
+    """The question without the bot's @mention and surrounding blanks."""
+    return " ".join(_MENTION.sub(" ", text or "").split())
+
+
+def _web_client(config: SlackConfig) -> AsyncWebClient:
+    kwargs: dict[str, Any] = {"token": config.bot_token}
+    if config.api_url:
+        # slack_sdk joins base_url and the method name without a separator.
+        kwargs["base_url"] = config.api_url.rstrip("/") + "/"
+    return AsyncWebClient(**kwargs)
+
+
+def _record_question(store: FeedbackStore, answer: Answer) -> None:
+    """Log the question like the web path does, so /api/stats counts Slack too."""
+    try:
+        store.log_question(answer, source="slack")
+    except Exception:  # the answer matters more than the statistics
+        log.exception("could not log a Slack question")
+
+
+def build_app(
+    config: SlackConfig,
+    get_engine: Callable[[], Engine],
+    store: FeedbackStore,
+    *,
+    socket_mode: bool = False,
+) -> AsyncApp:
+    """The Bolt app with every listener; HTTP mode verifies signatures, Socket Mode needs none."""
+    app = AsyncApp(
+        client=_web_client(config),
+        signing_secret=config.signing_secret or "",
+        request_verification_enabled=not socket_mode,
+        name="govqa",
+    )
+    recent = RecentKeys()
+
+    async def ask(question: str, conversation_id: str | None) -> Answer:
+        engine = get_engine()
+        # Engine work is a few ms of CPU; a thread keeps the event loop free for acks anyway.
+        answer = await asyncio.to_thread(engine.ask, question, conversation_id=conversation_id)
+        await asyncio.to_thread(_record_question, store, answer)
+        return answer
+
+    @app.middleware
+    async def drop_retries(body: dict[str, Any], next: Callable[[], Any]) -> BoltResponse | None:
+        # Slack re-sends an event it thinks was lost; the event_id stays the same, so
+        # answering only the first copy keeps a retry from posting a second answer.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and recent.check_and_add(f"event:{event_id}"):
+            log.info("ignoring a repeated Slack event %s", event_id)
+            return BoltResponse(status=200, body="")
+        return await next()  # type: ignore[no-any-return]
+
+    @app.command("/ask")
+    async def ask_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
+        question = question_text(command.get("text", ""))
+        if not question:
+            await ack(text=USAGE, response_type="ephemeral")
+            return
+        await ack()  # within Slack's 3 seconds; the answer follows on response_url
+        try:
+            answer = await ask(question, None)
+        except GovqaError as exc:
+            await respond(text=f"Sorry: {exc}", response_type="ephemeral")
+            return
+        await respond(
+            text=answer_text(answer),
+            blocks=answer_blocks(answer),
+            response_type="ephemeral" if config.ephemeral else "in_channel",
+            replace_original=False,
+        )
+
+    async def answer_message(event: dict[str, Any], client: Any, *, threaded: bool) -> None:
+        channel = event["channel"]
+        if recent.check_and_add(f"message:{channel}:{event.get('ts')}"):
+            return  # the same message can arrive as app_mention and message.im
+        thread_ts = event.get("thread_ts") or (event.get("ts") if threaded else None)
+        question = question_text(event.get("text", ""))
+        if not question:
+            await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=USAGE)
+            return
+        try:
+            answer = await ask(question, conversation_id_for(channel, thread_ts))
+        except GovqaError as exc:
+            await client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=f"Sorry: {escape(str(exc))}"
+            )
+            return
+        await client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            text=answer_text(answer),
+            blocks=answer_blocks(answer),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
+    @app.event("app_mention")
+    async def on_mention(event: dict[str, Any], client: Any) -> None:
+        await answer_message(event, client, threaded=True)
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any], client: Any) -> None:
+        # Only plain messages people write to the bot directly; edits, joins and bots are noise.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        await answer_message(event, client, threaded=False)
+
+    @app.action(re.compile(f"^({ACTION_HELPFUL}|{ACTION_UNHELPFUL})$"))
+    async def on_feedback(ack: Any, action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        try:
+            conversation_id, turn = parse_feedback_value(action.get("value", ""))
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring a feedback button with an unreadable value")
+            return
+        helpful = action.get("action_id") == ACTION_HELPFUL
+        await asyncio.to_thread(
+            store.add_feedback,
+            conversation_id=conversation_id,
+            turn=turn,
+            helpful=helpful,
+            source="slack",
+        )
+        # Ephemeral, so others in the channel can still vote on the same answer.
+        await respond(
+            text="Thanks, your feedback was recorded.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    return app
+
+
+def create_slack_handler(
+    settings: Any, get_engine: Callable[[], Engine], store: FeedbackStore
+) -> AsyncSlackRequestHandler | None:
+    """The handler behind `POST /slack/events`, or None (and one log line) without tokens."""
+    config = SlackConfig.from_settings(settings)
+    if not config.http_ready:
+        log.warning(NOT_CONFIGURED)
+        return None
+    return AsyncSlackRequestHandler(build_app(config, get_engine, store))
+
+
+def create_socket_mode_handler(
+    config: SlackConfig, get_engine: Callable[[], Engine], store: FeedbackStore
+) -> AsyncSocketModeHandler:
+    """A Socket Mode connection for the same bot, for workspaces without a public URL."""
+    if not (config.bot_token and config.app_token):
+        raise GovqaError(
+            "Slack Socket Mode is not configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN"
+        )
+    app = build_app(config, get_engine, store, socket_mode=True)
+    return AsyncSocketModeHandler(app, app_token=config.app_token)
+
+
+def run_socket_mode(settings: Any) -> None:
+    """`govqa slack`: load the engine from settings.index_dir and serve Slack over Socket Mode."""
+    from retriever.engine import Engine
+
+    config = SlackConfig.from_settings(settings)
+    store = FeedbackStore(settings.feedback_path)
+    engine = Engine.load(Path(settings.index_dir), model=settings.model)
+    handler = create_socket_mode_handler(config, lambda: engine, store)
+    asyncio.run(handler.start_async())
