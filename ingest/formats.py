@@ -1,0 +1,125 @@
+"""Recognise a page's format and cut it into sections (one parser module per format)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from ingest.frontmatter import FrontMatterError, split_front_matter
+from ingest.html_blocks import Section, html_sections
+from ingest.text import clean_line
+
+MAX_BYTES = 5 * 1024 * 1024
+
+
+class SkipPage(Exception):  # noqa: N818 - it is a reason to skip, not an error
+    """The source is not a page we can read; the message is the one-line reason."""
+
+
+@dataclass
+class ParsedPage:
+    title: str
+    permalink: str
+    description: str
+    format: str
+    sections: list[Section]
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text, or SkipPage for binary or empty input."""
+    if len(data) > MAX_BYTES:
+        raise SkipPage(f"file over 5 MB ({len(data) / 1_048_576:.1f} MB)")
+    if not data.strip():
+        raise SkipPage("empty file")
+    if b"\x00" in data[:8192]:
+        raise SkipPage("binary file, not a text page")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SkipPage("binary file, not a text page (not UTF-8)") from None
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 8:
+        raise SkipPage("binary file, not a text page")
+    return text
+
+
+def permalink_from_path(rel_path: str) -> str:
+    """A permalink for a file without one: its path, slugged, as Jekyll would."""
+    path = PurePosixPath(rel_path.replace("\\", "/"))
+    parts = [p.lstrip("_") for p in path.with_suffix("").parts if p not in ("", ".", "/")]
+    if parts and parts[-1].lower() == "index":
+        parts = parts[:-1]
+    slugged = [re.sub(r"[^a-z0-9]+", "-", p.lower()).strip("-") for p in parts]
+    slugged = [p for p in slugged if p]
+    return "/" + "/".join(slugged) + ("/" if slugged else "")
+
+
+def _title_from_path(rel_path: str) -> str:
+    stem = PurePosixPath(rel_path.replace("\\", "/")).stem
+    return stem.replace("-", " ").replace("_", " ").strip().title() or "Untitled"
+
+
+def _norm_permalink(value: Any) -> str:
+    link = str(value or "").strip()
+    if not link:
+        return ""
+    if not link.startswith(("/", "http://", "https://")):
+        link = "/" + link
+    return link
+
+
+def parse_document(text: str, rel_path: str, content_type: str = "") -> ParsedPage:
+    """Dispatch on the file kind: JSON, rendered HTML, or a front-matter page."""
+    suffix = PurePosixPath(rel_path).suffix.lower()
+    stripped = text.lstrip()
+    if suffix == ".json" or "json" in content_type or (
+        stripped.startswith("{") and suffix not in (".md", ".markdown", ".html", ".htm")
+    ):
+        from ingest.isomer_json import parse_isomer_json
+
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SkipPage(
+                f"unknown JSON: not valid JSON ({exc.msg}, line {exc.lineno})"
+            ) from None
+        return parse_isomer_json(data, rel_path)
+    if suffix in (".html", ".htm") or "html" in content_type or (
+        stripped[:15].lower().startswith(("<!doctype html", "<html"))
+    ):
+        from ingest.rendered import parse_rendered
+
+        return parse_rendered(text, rel_path)
+    return parse_front_matter_page(text, rel_path)
+
+
+def parse_front_matter_page(text: str, rel_path: str) -> ParsedPage:
+    try:
+        meta, body = split_front_matter(text)
+    except FrontMatterError as exc:
+        raise SkipPage(str(exc)) from None
+    if meta is None:
+        raise SkipPage("no front matter: not an Isomer page")
+    title = clean_line(str(meta.get("title") or "")) or _title_from_path(rel_path)
+    permalink = _norm_permalink(meta.get("permalink")) or permalink_from_path(rel_path)
+    description = clean_line(str(meta.get("description") or ""))
+    layout = str(meta.get("layout") or "").strip()
+    variant = str(meta.get("variant") or "").strip()
+    if layout in ("contact_us", "homepage") and not body.strip():
+        from ingest.layouts import layout_sections
+
+        return ParsedPage(title, permalink, description, "layout", layout_sections(meta))
+    if variant == "tiptap":
+        return ParsedPage(title, permalink, description, "tiptap", html_sections(body))
+    from ingest.markdown import markdown_sections
+
+    fmt = "markdown" if variant == "markdown" else "classic"
+    sections = markdown_sections(body, classic=fmt == "classic")
+    if layout in ("contact_us", "homepage"):
+        from ingest.layouts import layout_sections
+
+        sections = layout_sections(meta) + sections
+    return ParsedPage(title, permalink, description, fmt, sections)

@@ -1,0 +1,408 @@
+"""Editor HTML to sections: headings, accordions, cards, bold headings, tables, lists, alt text."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4.element import Doctype, ProcessingInstruction
+
+from ingest.slug import SlugRegistry
+from ingest.text import clean_line, clean_lines, informative_alt
+
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+# A bold-only paragraph used as a heading sits below every real heading level.
+BOLD_LEVEL = 7
+DROP_TAGS = {
+    "script", "style", "noscript", "template", "svg", "button", "input", "select",
+    "textarea", "form", "nav", "head", "meta", "link", "object", "embed", "canvas",
+}
+INLINE_TAGS = {
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark",
+    "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "del",
+    "ins", "font", "label", "big", "tt", "strike",
+}
+_BOLD = {"strong", "b"}
+_MAX_BOLD_HEADING = 160
+
+
+@dataclass
+class Block:
+    """One line of section text: a paragraph, a list item, a table row, an image's alt."""
+
+    text: str
+    kind: str = "p"
+    group: int | None = None  # blocks sharing a group stay in one chunk when they fit
+
+
+@dataclass
+class Section:
+    """A titled part of a page; `path` holds the headings below the page title."""
+
+    path: list[str]
+    anchor: str = ""
+    blocks: list[Block] = field(default_factory=list)
+
+
+def _classes(tag: Tag) -> list[str]:
+    value = tag.get("class") or []
+    return value if isinstance(value, list) else str(value).split()
+
+
+def _is_text(node: object) -> bool:
+    return isinstance(node, NavigableString) and not isinstance(
+        node, Comment | Doctype | ProcessingInstruction
+    )
+
+
+def inline_text(tag: Tag | NavigableString, skip: set[str] | None = None) -> str:
+    """The text of an element with `<br>` as a newline; dropped tags and `skip` left out."""
+    if _is_text(tag):
+        return _soft(str(tag))
+    if not isinstance(tag, Tag):
+        return ""
+    parts: list[str] = []
+    for node in tag.descendants:
+        if _is_text(node):
+            if _excluded(node, tag, skip):
+                continue
+            parts.append(_soft(str(node)))
+        elif isinstance(node, Tag) and node.name == "br":
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _excluded(node: NavigableString, root: Tag, skip: set[str] | None) -> bool:
+    """Whether a text node sits inside a dropped (or skipped) element below `root`."""
+    for parent in node.parents:
+        if parent is root or parent is None:
+            return False
+        if parent.name in DROP_TAGS or (skip and parent.name in skip):
+            return True
+    return False
+
+
+def _soft(text: str) -> str:
+    """Source line breaks inside HTML text are just spaces; only <br> breaks a line."""
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def is_bold_only(p: Tag) -> bool:
+    """A paragraph whose whole visible text is bold: an editor's stand-in for a heading."""
+    text = clean_line(inline_text(p))
+    if not text or len(text) > _MAX_BOLD_HEADING or text.endswith(":"):
+        return False
+    outer = [b for b in p.find_all(_BOLD) if b.find_parent(_BOLD) is None]
+    bold = " ".join(clean_line(inline_text(b)) for b in outer)
+    return bool(bold) and re.sub(r"\W", "", bold) == re.sub(r"\W", "", text)
+
+
+class SectionBuilder:
+    """Walks an HTML tree in document order and cuts it into sections."""
+
+    def __init__(self) -> None:
+        self.sections: list[Section] = [Section(path=[])]
+        self.stack: list[tuple[int, str, str]] = []  # open headings: (level, title, anchor)
+        self.slugs = SlugRegistry()
+        self._groups = itertools.count(1)
+        self._inline: list[str] = []
+        self.floor = 0  # headings inside an accordion never pop the accordion itself
+        self.level_map: dict[int, int] = {}
+
+    # -- sections ---------------------------------------------------------------
+    @property
+    def current(self) -> Section:
+        return self.sections[-1]
+
+    def _path(self) -> list[str]:
+        return [title for _, title, _ in self.stack]
+
+    def _anchor(self) -> str:
+        return self.stack[-1][2] if self.stack else ""
+
+    def _open(self, path: list[str], anchor: str) -> None:
+        if self.current.path == path and not self.current.blocks:
+            self.current.anchor = anchor
+            return
+        self.sections.append(Section(path=list(path), anchor=anchor))
+
+    def heading(self, level: int, title: str) -> None:
+        self.flush()
+        level = self.level_map.get(level, level)
+        title = clean_line(title)
+        if not title:
+            return
+        while len(self.stack) > self.floor and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, title, self.slugs.anchor(title)))
+        self._open(self._path(), self._anchor())
+
+    def add(self, text: str, kind: str = "p", group: int | None = None) -> None:
+        for line in clean_lines(text):
+            self.current.blocks.append(Block(line, kind, group))
+
+    def new_group(self) -> int:
+        return next(self._groups)
+
+    # -- walking ------------------------------------------------------------------
+    def flush(self) -> None:
+        """Emit collected loose inline text (text outside any <p>) as one paragraph."""
+        if self._inline:
+            self.add("".join(self._inline))
+            self._inline = []
+
+    def walk(self, node: Tag) -> None:
+        for child in list(node.children):
+            if _is_text(child):
+                self._inline.append(_soft(str(child)))
+            elif isinstance(child, Tag):
+                self.element(child)
+        self.flush()
+
+    def element(self, tag: Tag) -> None:
+        name = tag.name
+        if name in DROP_TAGS or _hidden(tag):
+            return
+        if name == "br":
+            self._inline.append("\n")
+            return
+        if name in INLINE_TAGS and not tag.find(_BLOCK_TAGS):
+            for img in tag.find_all("img"):
+                self._alt(img)
+            self._inline.append(inline_text(tag))
+            return
+        self.flush()
+        if name in HEADINGS:
+            self.heading(HEADINGS[name], inline_text(tag))
+        elif name == "p":
+            self.paragraph(tag)
+        elif name in ("ul", "ol"):
+            self.list_(tag)
+        elif name == "table":
+            self.table(tag)
+        elif name == "details":
+            self.details(tag)
+        elif name == "img":
+            self._alt(tag)
+        elif name == "iframe":
+            title = informative_alt(str(tag.get("title") or ""))
+            if title:
+                self.add(title, "alt")
+        elif name == "hr":
+            return
+        elif "isomer-card-grid" in _classes(tag):
+            self.cards(tag)
+        elif name == "dl":
+            self.definitions(tag)
+        else:
+            self.walk(tag)
+
+    def _alt(self, img: Tag) -> None:
+        alt = informative_alt(str(img.get("alt") or ""))
+        if alt:
+            self.add(alt, "alt")
+
+    def paragraph(self, p: Tag) -> None:
+        for img in p.find_all("img"):
+            self._alt(img)
+        if p.find(_BLOCK_TAGS):
+            self.walk(p)
+            return
+        if is_bold_only(p) and not p.find_parent(("li", "td", "th", "summary")):
+            self.heading(BOLD_LEVEL, inline_text(p))
+            return
+        self.add(inline_text(p))
+
+    def _lead_in(self, group: int) -> None:
+        """Keep a list or table with the sentence that introduces it."""
+        blocks = self.current.blocks
+        if blocks and blocks[-1].kind == "p" and blocks[-1].group is None:
+            blocks[-1].group = group
+
+    def list_(self, tag: Tag, group: int | None = None) -> None:
+        if group is None:
+            group = self.new_group()
+            self._lead_in(group)
+        for li in tag.find_all("li", recursive=False):
+            for img in li.find_all("img"):
+                self._alt(img)
+            nested = li.find_all(("ul", "ol"))
+            self.add(" ".join(clean_lines(inline_text(li, skip={"ul", "ol"}))), "li", group)
+            for sub in (n for n in nested if n.find_parent("li") is li):
+                self.list_(sub, group)
+
+    def definitions(self, tag: Tag) -> None:
+        group = self.new_group()
+        self._lead_in(group)
+        for item in tag.find_all(("dt", "dd")):
+            self.add(inline_text(item), "li", group)
+
+    def table(self, tag: Tag) -> None:
+        group = self.new_group()
+        self._lead_in(group)
+        caption = tag.find("caption")
+        if caption is not None:
+            self.add(inline_text(caption), "p", group)
+        for line in table_lines(tag):
+            self.add(line, "row", group)
+
+    def details(self, tag: Tag) -> None:
+        summary = tag.find("summary")
+        title = clean_line(inline_text(summary)) if summary is not None else ""
+        saved_stack, saved_floor = list(self.stack), self.floor
+        parent_path, parent_anchor = self._path(), self._anchor()
+        if title:
+            anchor = self.slugs.anchor(title)
+            self.sections.append(Section(path=parent_path + [title], anchor=anchor))
+            # Headings inside an accordion nest under its summary.
+            self.stack.append((BOLD_LEVEL + 1, title, anchor))
+            self.floor = len(self.stack)
+        for child in tag.children:
+            if child is summary:
+                continue
+            if _is_text(child):
+                self._inline.append(_soft(str(child)))
+            elif isinstance(child, Tag):
+                self.element(child)
+        self.flush()
+        self.stack, self.floor = saved_stack, saved_floor
+        self._open(parent_path, parent_anchor)
+
+    def cards(self, grid: Tag) -> None:
+        parent_path, parent_anchor = self._path(), self._anchor()
+        cards = [c for c in grid.find_all(class_="isomer-card")
+                 if not c.find_parent(class_="isomer-card")]
+        for card in cards:
+            title_tag = card.find(class_="isomer-card-title")
+            title = clean_line(inline_text(title_tag)) if title_tag is not None else ""
+            self.sections.append(Section(
+                path=parent_path + ([title] if title else []),
+                anchor=self.slugs.anchor(title) if title else parent_anchor,
+            ))
+            for img in card.find_all("img"):
+                self._alt(img)
+            for part in card.find_all(class_=("isomer-card-description", "isomer-card-link")):
+                self.add(inline_text(part))
+            if title_tag is None and not card.find(class_="isomer-card-description"):
+                self.add(inline_text(card))
+        self._open(parent_path, parent_anchor)
+
+    def result(self) -> list[Section]:
+        self.flush()
+        return [_dedupe_alts(s) for s in self.sections if s.blocks]
+
+
+_BLOCK_TAGS = [
+    "p", "div", "ul", "ol", "li", "table", "details", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "section", "article", "figure", "iframe", "hr", "dl", "pre",
+]
+
+
+def _hidden(tag: Tag) -> bool:
+    style = str(tag.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or tag.has_attr("hidden") or tag.get("aria-hidden") == "true"
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def _dedupe_alts(section: Section) -> Section:
+    """An alt that repeats text already in the section (a card's description) adds nothing."""
+    others = set(_norm(" ".join(section.path[-1:])).split())
+    for b in section.blocks:
+        if b.kind != "alt":
+            others.update(_norm(b.text).split())
+    kept = []
+    for block in section.blocks:
+        words = _norm(block.text).split()
+        if block.kind == "alt" and words and (
+            sum(w in others for w in words) >= 0.8 * len(words)
+        ):
+            continue
+        kept.append(block)
+    section.blocks = kept
+    return section
+
+
+def table_lines(table: Tag) -> list[str]:
+    """Rows as text, each cell labelled by its column header: "Header: cell; Header: cell".
+
+    colspan and rowspan are expanded into a grid first so every cell meets its header.
+    """
+    grid: list[list[tuple[str, bool]]] = []
+    spans: dict[tuple[int, int], tuple[str, bool]] = {}
+    rows = [r for r in table.find_all("tr") if r.find_parent("table") is table]
+    for r, row in enumerate(rows):
+        cells: list[tuple[str, bool]] = []
+        c = 0
+        for cell in row.find_all(("td", "th"), recursive=False):
+            while (r, c) in spans:
+                cells.append(spans.pop((r, c)))
+                c += 1
+            text = " ".join(clean_lines(inline_text(cell)))
+            value = (text, cell.name == "th" or cell.find_parent("thead") is not None)
+            colspan = _int(cell.get("colspan"))
+            rowspan = _int(cell.get("rowspan"))
+            for dc in range(colspan):
+                cells.append(value if dc == 0 else ("", value[1]))
+                for dr in range(1, rowspan):
+                    spans[(r + dr, c + dc)] = value if dc == 0 else ("", value[1])
+            c += colspan
+        while (r, c) in spans:
+            cells.append(spans.pop((r, c)))
+            c += 1
+        grid.append(cells)
+    grid = [row for row in grid if any(text for text, _ in row)]
+    if not grid:
+        return []
+    header: list[str] = []
+    if all(is_th for _, is_th in grid[0]) and len(grid) > 1:
+        header = [text for text, _ in grid[0]]
+        grid = grid[1:]
+    lines = []
+    for row in grid:
+        parts = []
+        for i, (text, _) in enumerate(row):
+            if not text:
+                continue
+            label = header[i] if i < len(header) else ""
+            parts.append(f"{label}: {text}" if label and label != text else text)
+        if parts:
+            lines.append("; ".join(parts))
+    return lines
+
+
+def _int(value: object) -> int:
+    try:
+        return max(1, min(int(str(value)), 50))
+    except (TypeError, ValueError):
+        return 1
+
+
+def html_sections(html: str) -> list[Section]:
+    """Sections of an HTML fragment or document body."""
+    soup = BeautifulSoup(html, "lxml")
+    root = soup.body or soup
+    builder = SectionBuilder()
+    builder.level_map = lead_heading_levels(root)
+    builder.walk(root)
+    return builder.result()
+
+
+def lead_heading_levels(root: Tag) -> dict[int, int]:
+    """Isomer pages often open with one lone top heading (a tagline such as "Paving the way
+    forward through knowledge sharing") above the h3s that are the real sections. Nesting
+    every section under that tagline would put it in every path and citation, so the lone
+    lead heading is treated as a sibling of the next level down."""
+    levels = [HEADINGS[h.name] for h in root.find_all(list(HEADINGS))
+              if not h.find_parent("details") and clean_line(inline_text(h))]
+    if len(levels) < 2:
+        return {}
+    top = min(levels)
+    if levels.count(top) != 1 or levels[0] != top:
+        return {}
+    below = min(level for level in levels if level != top)
+    return {top: below}

@@ -1,0 +1,156 @@
+"""Ingest orchestration: sources to pages and chunks, and the plan for re-ingesting."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.chunker import chunk_sections
+from ingest.formats import SkipPage, decode, parse_document
+from ingest.records import Chunk, Page, content_hash
+from ingest.sources import Document, read_sources
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SOURCE = Path(__file__).resolve().parent / "data" / "international-collaboration.md"
+DEFAULT_BASE_URL = "https://www.tech.gov.sg"
+
+
+@dataclass
+class Skipped:
+    source: str
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    pages: list[Page] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    scanned: list[str] = field(default_factory=list)  # the sources looked at, as given
+
+
+@dataclass
+class UpdatePlan:
+    added: list[Page] = field(default_factory=list)
+    updated: list[Page] = field(default_factory=list)
+    unchanged: list[Page] = field(default_factory=list)
+    removed: list[Page] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def page_from_document(doc: Document, base_url: str) -> tuple[Page, list[Chunk]]:
+    """Parse one fetched/read document into its page and chunks (SkipPage if it is none)."""
+    text = decode(doc.data)
+    parsed = parse_document(text, doc.rel_path, doc.content_type)
+    if doc.url and not parsed.permalink.startswith(("http://", "https://")):
+        # A live page is cited at the address it was fetched from.
+        url = doc.url
+        permalink = doc.permalink or parsed.permalink
+    elif parsed.permalink.startswith(("http://", "https://")):
+        url = permalink = parsed.permalink
+    else:
+        permalink = parsed.permalink
+        url = base_url.rstrip("/") + permalink
+    page_text, chunks = chunk_sections(url, parsed.title, parsed.sections)
+    if not chunks:
+        raise SkipPage("no text content")
+    page = Page(
+        url=url, permalink=permalink, title=parsed.title, source=doc.source, text=page_text,
+        source_hash=content_hash(text), description=parsed.description, format=parsed.format,
+    )
+    return page, chunks
+
+
+def ingest_sources(
+    sources: list[str] | None = None,
+    base_url: str = DEFAULT_BASE_URL,
+    progress: bool = False,
+    on_document: Callable[[str], None] | None = None,
+) -> IngestResult:
+    """Read every source (file, directory, page URL, sitemap URL) into pages and chunks.
+
+    Bad sources are skipped with a one-line reason; the rest of the run continues.
+    Two sources with the same page URL: the first one read wins.
+    """
+    if not sources:
+        sources = [str(DEFAULT_SOURCE)]
+    result = IngestResult(scanned=[_scanned_key(s) for s in sources])
+    seen: dict[str, str] = {}
+    for item in read_sources(sources, progress=progress):
+        if isinstance(item, tuple):
+            result.skipped.append(Skipped(*item))
+            continue
+        if on_document is not None:
+            on_document(item.source)
+        try:
+            page, chunks = page_from_document(item, base_url)
+        except SkipPage as exc:
+            result.skipped.append(Skipped(item.source, str(exc)))
+            continue
+        if page.url in seen:
+            result.skipped.append(Skipped(
+                item.source, f"same page URL {page.url} as {seen[page.url]} (kept that one)"
+            ))
+            continue
+        seen[page.url] = item.source
+        result.pages.append(page)
+        result.chunks.extend(chunks)
+    return result
+
+
+def _scanned_key(source: str) -> str:
+    if source.startswith(("http://", "https://")):
+        return source
+    return str(Path(source).expanduser().resolve())
+
+
+def _under(source: str, scanned: str) -> bool:
+    if source == scanned:
+        return True
+    if scanned.startswith(("http://", "https://")):
+        return False  # a removed live page cannot be told apart from one not crawled
+    try:
+        return Path(source).is_relative_to(Path(scanned))
+    except ValueError:
+        return False
+
+
+def plan_update(existing: list[Page], new: list[Page], scanned: list[str]) -> UpdatePlan:
+    """What re-ingesting changes, keyed by page URL: unchanged pages have the same source
+    hash; an existing page read from a scanned file or directory, but not produced this
+    run, is removed."""
+    plan = UpdatePlan()
+    old_by_url = {p.url: p for p in existing}
+    new_urls = {p.url for p in new}
+    for page in new:
+        old = old_by_url.get(page.url)
+        if old is None:
+            plan.added.append(page)
+        elif old.source_hash == page.source_hash and old.text == page.text:
+            plan.unchanged.append(old)
+        else:
+            plan.updated.append(page)
+    for page in existing:
+        if page.url in new_urls:
+            continue
+        if any(_under(page.source, s) for s in scanned):
+            plan.removed.append(page)
+    return plan
+
+
+def apply_plan(existing_pages: list[Page], existing_chunks: list[Chunk], plan: UpdatePlan,
+               new_chunks: list[Chunk]) -> tuple[list[Page], list[Chunk]]:
+    """Final pages and chunks: existing minus updated/removed, plus added/updated."""
+    drop = {p.url for p in plan.updated} | {p.url for p in plan.removed}
+    take = {p.url for p in plan.added} | {p.url for p in plan.updated}
+    pages = [p for p in existing_pages if p.url not in drop]
+    pages += [p for p in plan.added + plan.updated]
+    chunks = [c for c in existing_chunks if c.page_url not in drop]
+    chunks += [c for c in new_chunks if c.page_url in take]
+    return pages, chunks

@@ -1,0 +1,68 @@
+"""Sources: files, directories (recursive), live page URLs and sitemap.xml crawls."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.formats import MAX_BYTES
+
+PAGE_SUFFIXES = {".md", ".markdown", ".html", ".htm", ".json"}
+
+
+@dataclass
+class Document:
+    """The raw bytes of one candidate page and where they came from."""
+
+    source: str  # file path (absolute) or URL
+    data: bytes
+    rel_path: str  # path used to derive a permalink when the page has none
+    content_type: str = ""
+    url: str = ""  # set for pages fetched from a live site
+    permalink: str = ""
+
+
+Item = Document | tuple[str, str]  # a document, or (source, reason it was skipped)
+
+
+def _read_file(path: Path, rel: str) -> Item:
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return source, f"file over 5 MB ({size / 1_048_576:.1f} MB)"
+        return Document(source=source, data=path.read_bytes(), rel_path=rel)
+    except OSError as exc:
+        return source, f"cannot read file: {exc.strerror or exc}"
+
+
+def iter_directory(root: Path) -> Iterator[Item]:
+    """Page files under a directory, in a stable order; hidden entries are left out."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or Path(name).suffix.lower() not in PAGE_SUFFIXES:
+                continue
+            path = Path(dirpath) / name
+            yield _read_file(path, path.relative_to(root).as_posix())
+
+
+def read_sources(sources: list[str], progress: bool = False) -> Iterator[Item]:
+    """Every document the sources name, or a (source, reason) for those that fail."""
+    for source in sources:
+        if source.startswith(("http://", "https://")):
+            from ingest.web import fetch_url_source
+
+            yield from fetch_url_source(source, progress=progress)
+            continue
+        path = Path(source).expanduser()
+        if path.is_dir():
+            yield from iter_directory(path.resolve())
+        elif path.is_file():
+            yield _read_file(path.resolve(), path.name)
+        elif path.exists():
+            yield source, "not a regular file or directory"
+        else:
+            yield source, "no such file or directory"

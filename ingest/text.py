@@ -1,0 +1,54 @@
+"""Clean text: nbsp made spaces, template syntax removed, whitespace normalised."""
+
+from __future__ import annotations
+
+import re
+
+_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{:[^}]*\}", re.S)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def strip_template(text: str) -> str:
+    """Drop Liquid tags/outputs and kramdown attribute lists ({:target="_blank"})."""
+    return _TEMPLATE.sub("", text)
+
+
+def clean_line(text: str) -> str:
+    """One line of clean text: no template syntax, single spaces, trimmed."""
+    text = _INVISIBLE.sub("", strip_template(text))
+    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+
+
+def clean_lines(text: str) -> list[str]:
+    """Each non-empty line of `text`, cleaned."""
+    return [line for line in (clean_line(part) for part in text.split("\n")) if line]
+
+
+_FILE_LIKE = re.compile(
+    r"^[\w\-. /]*\.(?:jpe?g|png|gif|svg|webp|bmp|tiff?|ico|pdf)$|^(?:img|image|dsc|pic|photo|"
+    r"screenshot|banner|thumbnail|icon|logo)?[\s_\-]*\d*$|[\w-]+_[\w-]+$",
+    re.I,
+)
+_PLACEHOLDERS = {
+    "image", "img", "photo", "picture", "placeholder", "alt", "alt text", "logo", "icon",
+    "banner", "thumbnail", "default", "hero", "hero image", "card image", "image alt",
+    "this is an image", "insert image", "add alt text", "untitled", "graphic", "null", "none",
+}
+
+
+def informative_alt(alt: str | None) -> str:
+    """The alt text if it carries information, else "" (empty, placeholder, file name)."""
+    text = clean_line(alt or "")
+    if not text:
+        return ""
+    low = text.lower().strip(" .")
+    if low in _PLACEHOLDERS or "placeholder" in low:
+        return ""
+    if _FILE_LIKE.match(text):
+        return ""
+    # A single short word says nothing a reader would ask about ("Collage", "Logo").
+    words = text.split()
+    if len(words) < 3:
+        return ""
+    return text
