@@ -1,0 +1,114 @@
+"""Conversation memory: bounded in size and time, so follow-ups can lean on earlier turns."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from retriever.terms import STOPWORDS, words
+
+# Words that point back at something said before ("when was it held?").
+ANAPHORA = frozenset(
+    "it its they them their theirs this that these those there he she him his her one".split())
+CONTINUATIONS = ("and ", "what about", "how about", "also ", "then ")
+
+
+@dataclass
+class Turn:
+    question: str
+    resolved: str
+    answered: bool
+    topic: str = ""  # what the conversation is about: the question that opened the thread
+    section: str | None = None
+    answer: str | None = None
+    chunk_id: str | None = None
+    start: int | None = None
+
+
+@dataclass
+class Conversation:
+    id: str
+    turns: list[Turn] = field(default_factory=list)
+    count: int = 0  # turns ever asked: the turn number feedback refers to
+    touched: float = field(default_factory=time.monotonic)
+
+
+def looks_like_follow_up(question: str) -> bool:
+    tokens = words(question)
+    content = [w for w in tokens if w not in STOPWORDS and w not in ANAPHORA]
+    lowered = question.lower().lstrip()
+    return (bool(ANAPHORA.intersection(tokens)) or len(content) <= 1
+            or lowered.startswith(CONTINUATIONS))
+
+
+def resolve_follow_up(question: str, history: list[Turn]) -> str | None:
+    """Rewrite a short follow-up with the topic of the last answered turn, or None."""
+    if not history or not looks_like_follow_up(question):
+        return None
+    last = next((t for t in reversed(history) if t.answered), history[-1])
+    topic = last.topic or last.question
+    if last.section and last.section not in topic:
+        topic = f"{last.section}; {topic}"
+    return f"{question} ({topic})"
+
+
+def topic_of(question: str, history: list[Turn], follow_up: bool) -> str:
+    """A follow-up inherits the thread's topic; a fresh question starts its own."""
+    if follow_up and history:
+        last = next((t for t in reversed(history) if t.answered), history[-1])
+        return last.topic or last.question
+    return question
+
+
+class ConversationStore:
+    """Thread-safe LRU of conversations; idle ones expire, and each keeps its last turns."""
+
+    def __init__(self, max_conversations: int = 10_000, ttl_seconds: float = 1800,
+                 max_turns: int = 8) -> None:
+        self.max_conversations = max_conversations
+        self.ttl = ttl_seconds
+        self.max_turns = max_turns
+        self._items: OrderedDict[str, Conversation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, conversation_id: str | None) -> Conversation:
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            if conversation_id and conversation_id in self._items:
+                conv = self._items.pop(conversation_id)
+            else:
+                conv = Conversation(id=_valid_id(conversation_id) or uuid.uuid4().hex)
+            conv.touched = now
+            self._items[conv.id] = conv
+            while len(self._items) > self.max_conversations:
+                self._items.popitem(last=False)
+            return conv
+
+    def add_turn(self, conv: Conversation, turn: Turn) -> int:
+        with self._lock:
+            conv.count += 1
+            conv.turns.append(turn)
+            del conv.turns[:-self.max_turns]
+            return conv.count
+
+    def _expire(self, now: float) -> None:
+        while self._items:
+            oldest = next(iter(self._items.values()))
+            if now - oldest.touched <= self.ttl:
+                break
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _valid_id(value: str | None) -> str | None:
+    # Ids come from clients (widget, Slack threads): keep them short and printable.
+    if value and re.fullmatch(r"[\w:.\-]{1,128}", value):
+        return value
+    return None

@@ -1,0 +1,179 @@
+"""The question-answering engine: one function that HTTP, Slack, the CLI and the bench all call."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from govqa.errors import InvalidQuestion
+from retriever.citations import cite
+from retriever.conversation import ConversationStore, Turn, resolve_follow_up, topic_of
+from retriever.extract import Calibration, Extractor, Features, confidence
+from retriever.records import Answer, Hit, Suggestion
+from retriever.search import LoadedIndex
+
+MAX_QUESTION_CHARS = 1000
+CANDIDATE_CHUNKS = 5
+SUGGESTIONS = 3
+MODES = ("hybrid", "dense", "bm25", "hybrid-chunk")
+
+
+class _LRU:
+    """A small bounded cache of query vectors: repeated questions skip the encoder."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: np.ndarray) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def validate_question(question: str) -> str:
+    text = " ".join((question or "").split())
+    if not text:
+        raise InvalidQuestion("the question is empty: type a question, e.g. "
+                              "\"which countries attended DGX?\"")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InvalidQuestion(f"the question is {len(question)} characters long; "
+                              f"the limit is {MAX_QUESTION_CHARS}")
+    return text
+
+
+class Engine:
+    """Answers questions from one loaded index, quoting and citing the pages."""
+
+    def __init__(self, index: LoadedIndex, calibration: Calibration | None = None,
+                 conversations: ConversationStore | None = None, cache_size: int = 2048) -> None:
+        self.index = index
+        self.calibration = calibration or Calibration.load()
+        self.extractor = Extractor(index, self.calibration)
+        self.conversations = conversations or ConversationStore()
+        self._vectors = _LRU(cache_size)
+
+    @classmethod
+    def load(cls, index_dir: Path, model: str | None = None, threads: int = 1,
+             conversations: ConversationStore | None = None) -> Engine:
+        return cls(LoadedIndex.load(Path(index_dir), model=model, threads=threads),
+                   conversations=conversations)
+
+    @property
+    def index_version(self) -> str:
+        return self.index.version
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.index.manifest
+
+    def encode(self, text: str) -> np.ndarray:
+        vec = self._vectors.get(text)
+        if vec is None:
+            vec = self.index.encoder.encode([text])[0]
+            self._vectors.put(text, vec)
+        return vec
+
+    def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
+        query = validate_question(query)
+        return self.index.search(self.encode(query), query, k=k,
+                                 mode="hybrid" if mode == "hybrid-chunk" else mode)
+
+    def rank_sentences(self, question: str, sentences: list[str]) -> list[float]:
+        """Score free-standing candidate sentences (answer-sentence selection benchmarks)."""
+        from retriever.terms import terms
+
+        qvec = self.encode(validate_question(question))
+        vecs = self.index.encoder.encode(sentences)
+        weights = self.extractor._weights(terms(question))
+        cal = self.calibration
+        return [
+            cal.sentence_sim * float(v @ qvec)
+            + cal.sentence_lex * self.extractor._coverage(weights, set(terms(s)))
+            for v, s in zip(vecs, sentences, strict=True)
+        ]
+
+    def ask(self, question: str, conversation_id: str | None = None,
+            mode: str = "hybrid") -> Answer:
+        started = time.perf_counter()
+        if mode not in MODES:
+            raise InvalidQuestion(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        text = validate_question(question)
+        conv = self.conversations.get(conversation_id)
+        resolved = resolve_follow_up(text, conv.turns)
+        query = resolved or text
+        qvec = self.encode(query)
+        hits = self.index.search(qvec, query, k=CANDIDATE_CHUNKS,
+                                 mode="hybrid" if mode == "hybrid-chunk" else mode)
+        last = conv.turns[-1] if conv.turns else None
+        avoid = (last.chunk_id, last.start) if resolved and last and last.chunk_id else None
+
+        answer = Answer(question=question, answered=False, answer=None, confidence=0.0,
+                        conversation_id=conv.id, index_version=self.index_version,
+                        resolved_question=resolved)
+        span = None
+        if mode == "hybrid-chunk" and hits:
+            chunk = hits[0].chunk
+            feats = self._chunk_features(qvec, query, hits[0])
+            answer.confidence = confidence(feats, self.calibration)
+            start, end = 0, len(chunk.text)
+        elif hits:
+            span = self.extractor.best_span(qvec, query, hits, avoid=avoid)
+            if span is not None:
+                answer.confidence = confidence(span.features, self.calibration)
+                chunk, start, end = span.chunk, span.start, span.end
+        if hits and answer.confidence >= self.calibration.threshold:
+            answer.answered = True
+            answer.answer = chunk.text[start:end]
+            answer.citations = [cite(chunk, start, end)]
+            answer.highlights = self.extractor.highlights(answer.answer, text)
+        else:
+            answer.suggestions = self._suggestions(hits)
+        answer.turn = self.conversations.add_turn(conv, Turn(
+            question=text, resolved=query, answered=answer.answered,
+            topic=topic_of(text, conv.turns, resolved is not None),
+            section=answer.citations[0].section if answer.citations else None,
+            answer=answer.answer,
+            chunk_id=answer.citations[0].chunk_id if answer.citations else None,
+            start=span.start if span and answer.answered else None))
+        answer.took_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def _chunk_features(self, qvec: np.ndarray, query: str, hit: Hit) -> Features:
+        from retriever.terms import terms
+
+        pos = self.index.chunk_position(hit.chunk.id)
+        weights = self.extractor._weights(terms(query))
+        chunk_terms = set(terms(" ".join(hit.chunk.section[1:]) + " " + hit.chunk.text))
+        cov = self.extractor._coverage(weights, chunk_terms)
+        sim = float(self.index.chunk_vectors[pos] @ qvec)
+        return Features(sentence_sim=sim, chunk_sim=sim, sentence_lex=cov, chunk_cov=cov)
+
+    @staticmethod
+    def _suggestions(hits: list[Hit]) -> list[Suggestion]:
+        seen: set[str] = set()
+        out: list[Suggestion] = []
+        for hit in hits:
+            c = hit.chunk
+            if c.url in seen:
+                continue
+            seen.add(c.url)
+            out.append(Suggestion(title=c.page_title, section=c.section_title, url=c.url,
+                                  score=round(hit.score, 6)))
+            if len(out) == SUGGESTIONS:
+                break
+        return out

@@ -1,0 +1,58 @@
+"""Shared fixtures: real indexes of the sample page and of sample + ../shared/corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = (REPO / ".." / "shared").resolve()
+# The corpus folders that, with the sample page, form one consistent site
+# (revisions/ holds a later version of the sample page, for re-ingest tests).
+CORPUS_SITES = ("govtech", "govtech-classic", "other-isomer")
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    assert SHARED.is_dir(), f"../shared is missing beside the repo ({SHARED})"
+    return SHARED
+
+
+def _build(path: Path, sources: list[str] | None) -> Path:
+    from ingest.pipeline import ingest_sources
+    from retriever.index import write_index
+
+    result = ingest_sources(sources)
+    assert result.pages, f"nothing ingested from {sources}: {result.skipped}"
+    write_index(path, result.pages, result.chunks)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the bundled sample page. Read-only: copy it to change it."""
+    return _build(tmp_path_factory.mktemp("sample") / "index", None)
+
+
+@pytest.fixture(scope="session")
+def corpus_index_dir(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Path:
+    """An index of the sample page plus the real pages in ../shared/corpus. Read-only."""
+    from ingest.pipeline import DEFAULT_SOURCE
+
+    sources = [str(DEFAULT_SOURCE)] + [str(shared_dir / "corpus" / s) for s in CORPUS_SITES]
+    return _build(tmp_path_factory.mktemp("corpus") / "index", sources)
+
+
+@pytest.fixture(scope="session")
+def sample_engine(sample_index_dir: Path):  # type: ignore[no-untyped-def]
+    from retriever.engine import Engine
+
+    return Engine.load(sample_index_dir)
+
+
+@pytest.fixture(scope="session")
+def corpus_engine(corpus_index_dir: Path):  # type: ignore[no-untyped-def]
+    from retriever.engine import Engine
+
+    return Engine.load(corpus_index_dir)
