@@ -1,0 +1,1 @@
+"""Benchmarks for evaluators: question sets, metrics, reports and public-benchmark adapters."""

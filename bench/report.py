@@ -1,0 +1,164 @@
+"""The outputs of a bench run: terminal table, results.json, results.jsonl and report.html."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.results import QuestionResult, summarize_by_type
+
+
+def pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def num3(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def ms(value: float) -> str:
+    return f"{value:.1f} ms"
+
+
+def count(value: float) -> str:
+    return f"{int(value)}"
+
+
+# (key in the summary, label, formatter), in the order the reports show them.
+METRICS: list[tuple[str, str, Callable[[float], str]]] = [
+    ("questions", "questions", count),
+    ("accuracy", "overall accuracy (right answer or right abstention)", pct),
+    ("answer_accuracy", "answer accuracy (gold in the answer)", pct),
+    ("em", "exact match", pct),
+    ("f1", "token F1", pct),
+    ("citation_accuracy", "citation accuracy (section and page)", pct),
+    ("hit@1", "retrieval hit@1", pct),
+    ("hit@3", "retrieval hit@3", pct),
+    ("hit@5", "retrieval hit@5", pct),
+    ("mrr", "retrieval MRR", num3),
+    ("sentence_mrr", "sentence retrieval MRR", num3),
+    ("sentence_r@1", "sentence retrieval R@1", pct),
+    ("sentence_r@5", "sentence retrieval R@5", pct),
+    ("abstention_precision", "abstention precision", pct),
+    ("abstention_recall", "abstention recall", pct),
+    ("false_abstain_rate", "false-abstain rate", pct),
+    ("latency_p50_ms", "latency p50", ms),
+    ("latency_p95_ms", "latency p95", ms),
+    ("latency_p99_ms", "latency p99", ms),
+    ("errors", "errors", count),
+]
+# The few columns of the per-type table on the terminal.
+TYPE_COLUMNS = ("questions", "accuracy", "f1", "citation_accuracy", "hit@1", "mrr")
+
+
+def fmt(key: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    for k, _, f in METRICS:
+        if k == key:
+            return f(value)
+    return str(value)
+
+
+def label(key: str) -> str:
+    return next((lab for k, lab, _ in METRICS if k == key), key)
+
+
+@dataclass
+class BenchRun:
+    """Everything one `govqa bench` run produced, ready to report."""
+
+    name: str
+    format: str
+    source: str  # the question set or dataset file
+    target: str  # the engine or URL it ran against
+    results: dict[str, list[QuestionResult]]  # mode -> results, in question order
+    meta: dict[str, Any] = field(default_factory=dict)  # index version, subset, notes
+    reference: list[dict[str, Any]] = field(default_factory=list)  # published figures
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @property
+    def modes(self) -> list[str]:
+        return list(self.results)
+
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        return {mode: summarize_by_type(rs) for mode, rs in self.results.items()}
+
+    def shown_metrics(self, summaries: dict[str, dict[str, Any]]) -> list[str]:
+        """The metrics that have a value in some mode: no row of dashes."""
+        return [
+            k
+            for k, _, _ in METRICS
+            if any(s["overall"].get(k) is not None for s in summaries.values())
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "format": self.format,
+            "source": self.source,
+            "target": self.target,
+            "created": self.created,
+            "meta": self.meta,
+            "modes": self.summaries(),
+            "reference": self.reference,
+        }
+
+
+def summary_tables(run: BenchRun) -> list[Table]:
+    """The overall metrics (one column per mode) and, for the first mode, the per-type table."""
+    summaries = run.summaries()
+    overall = Table(title=f"govqa bench · {run.name}", title_justify="left")
+    overall.add_column("metric")
+    for mode in run.modes:
+        overall.add_column(mode, justify="right")
+    for key in run.shown_metrics(summaries):
+        overall.add_row(
+            label(key), *(fmt(key, summaries[m]["overall"].get(key)) for m in run.modes)
+        )
+    tables = [overall]
+    first = run.modes[0] if run.modes else None
+    if first is not None and len(summaries[first]["by_type"]) > 1:
+        by_type = Table(title=f"by question type ({first})", title_justify="left")
+        by_type.add_column("type")
+        cols = [c for c in TYPE_COLUMNS if c in run.shown_metrics(summaries)]
+        for c in cols:
+            by_type.add_column(label(c).replace("retrieval ", ""), justify="right")
+        for qtype, s in summaries[first]["by_type"].items():
+            by_type.add_row(qtype, *(fmt(c, s.get(c)) for c in cols))
+        tables.append(by_type)
+    return tables
+
+
+def print_summary(run: BenchRun, console: Console) -> None:
+    for table in summary_tables(run):
+        console.print(table)
+    for ref in run.reference:
+        console.print(f"[dim]published, for context: {ref['system']} — {ref['figures']}[/dim]")
+
+
+def write_reports(run: BenchRun, out_dir: Path) -> dict[str, Path]:
+    """Write results.json, results.jsonl and report.html into out_dir; return their paths."""
+    from bench.html_report import render_html
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": out_dir / "results.json",
+        "jsonl": out_dir / "results.jsonl",
+        "html": out_dir / "report.html",
+    }
+    paths["json"].write_text(json.dumps(run.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    with open(paths["jsonl"], "w", encoding="utf-8") as fh:
+        for results in run.results.values():
+            for r in results:
+                fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+    paths["html"].write_text(render_html(run), encoding="utf-8")
+    return paths
