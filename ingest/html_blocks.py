@@ -188,7 +188,7 @@ class SectionBuilder:
             self._alt(tag)
         elif name == "iframe":
             title = informative_alt(str(tag.get("title") or ""))
-            if title:
+            if title and not _GENERIC_EMBED.search(title):
                 self.add(title, "alt")
         elif name == "hr":
             return
@@ -382,9 +382,39 @@ def _int(value: object) -> int:
         return 1
 
 
+_GENERIC_EMBED = re.compile(
+    r"video player|^(youtube|vimeo|embedded?|iframe|map|google maps?)( video| content)?$", re.I
+)
+
+
+def checkbox_accordions(soup: BeautifulSoup) -> None:
+    """CSS-only accordions (a hidden checkbox, its <label>, then a content div) become
+    <details>: the label is the summary, the content its body."""
+    for label in soup.find_all("label"):
+        target = label.get("for")
+        box = soup.find("input", id=target) if target else None
+        if box is None or str(box.get("type", "")).lower() not in ("checkbox", "radio"):
+            continue
+        anchor: Tag = label
+        content = label.find_next_sibling()
+        if content is None and label.parent is not None and label.parent.name == "p":
+            anchor = label.parent
+            content = anchor.find_next_sibling()
+        if content is None or content.name not in ("div", "section", "p", "ul", "ol"):
+            continue
+        details = soup.new_tag("details")
+        summary = soup.new_tag("summary")
+        summary.string = label.get_text(" ", strip=True)
+        details.append(summary)
+        anchor.insert_before(details)
+        details.append(content.extract())
+        label.decompose()
+
+
 def html_sections(html: str) -> list[Section]:
     """Sections of an HTML fragment or document body."""
     soup = BeautifulSoup(html, "lxml")
+    checkbox_accordions(soup)
     root = soup.body or soup
     builder = SectionBuilder()
     builder.level_map = lead_heading_levels(root)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,7 +70,7 @@ def ingest_sources(
     sources: list[str] | None = None,
     base_url: str = DEFAULT_BASE_URL,
     progress: bool = False,
-    on_document: Callable[[str], None] | None = None,
+    timeout: float | None = None,
 ) -> IngestResult:
     """Read every source (file, directory, page URL, sitemap URL) into pages and chunks.
 
@@ -82,12 +81,15 @@ def ingest_sources(
         sources = [str(DEFAULT_SOURCE)]
     result = IngestResult(scanned=[_scanned_key(s) for s in sources])
     seen: dict[str, str] = {}
-    for item in read_sources(sources, progress=progress):
+    items = list(read_sources(sources, progress=progress, timeout=timeout))
+    if progress and len(items) > 1:
+        from rich.progress import track
+
+        items = list(track(items, description="Reading pages", transient=True))
+    for item in items:
         if isinstance(item, tuple):
             result.skipped.append(Skipped(*item))
             continue
-        if on_document is not None:
-            on_document(item.source)
         try:
             page, chunks = page_from_document(item, base_url)
         except SkipPage as exc:

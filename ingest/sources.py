@@ -49,13 +49,15 @@ def iter_directory(root: Path) -> Iterator[Item]:
             yield _read_file(path, path.relative_to(root).as_posix())
 
 
-def read_sources(sources: list[str], progress: bool = False) -> Iterator[Item]:
+def read_sources(sources: list[str], progress: bool = False, timeout: float | None = None
+                 ) -> Iterator[Item]:
     """Every document the sources name, or a (source, reason) for those that fail."""
     for source in sources:
         if source.startswith(("http://", "https://")):
-            from ingest.web import fetch_url_source
+            from ingest.web import DEFAULT_TIMEOUT, fetch_url_source
 
-            yield from fetch_url_source(source, progress=progress)
+            yield from fetch_url_source(source, progress=progress,
+                                        timeout=timeout or DEFAULT_TIMEOUT)
             continue
         path = Path(source).expanduser()
         if path.is_dir():

@@ -1,0 +1,93 @@
+"""`govqa ingest`: read pages into section chunks and (re)build the index."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ingest.pipeline import IngestResult, UpdatePlan, apply_plan, ingest_sources, plan_update
+from ingest.records import Chunk, Page
+
+
+def _existing(index_dir: Path, required: bool) -> tuple[list[Page], list[Chunk]]:
+    """The pages and chunks already indexed (none when there is no index yet)."""
+    try:
+        from retriever import index
+    except ModuleNotFoundError:
+        if required:
+            raise
+        return [], []  # a dry run can report a plan without the retriever installed
+    if not index.index_exists(index_dir):
+        return [], []
+    return index.read_pages(index_dir), index.read_chunks(index_dir)
+
+
+def summary_lines(result: IngestResult, plan: UpdatePlan, dry_run: bool) -> list[str]:
+    line = (
+        f"read {len(result.pages)} page{'s' * (len(result.pages) != 1)}, "
+        f"{len(result.chunks)} chunks: {len(plan.added)} added, {len(plan.updated)} updated, "
+        f"{len(plan.unchanged)} unchanged, {len(plan.removed)} removed, "
+        f"{len(result.skipped)} skipped"
+    )
+    if dry_run:
+        line += " (dry run: nothing written)"
+    elif not plan.changed and result.pages:
+        line += " (index already up to date)"
+    return [line] + [f"skipped {s.source}: {s.reason}" for s in result.skipped]
+
+
+@click.command()
+@click.argument("sources", nargs=-1)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=None, help="Index directory (default: $GOVQA_INDEX_DIR or var/index).")
+@click.option("--base-url", default=None,
+              help="Site address put before each permalink (default https://www.tech.gov.sg).")
+@click.option("--dry-run", is_flag=True, help="Read and chunk pages; embed and write nothing.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print every chunk as one JSON object per line (the summary goes to stderr).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds allowed for each web request.")
+@click.pass_context
+def ingest(ctx: click.Context, sources: tuple[str, ...], index_dir: Path | None,
+           base_url: str | None, dry_run: bool, as_json: bool, timeout: float) -> None:
+    """Read SOURCE pages (files, folders, page or sitemap.xml URLs) into the index.
+
+    Without SOURCE, the bundled sample page is read. Pages already indexed with the same
+    content are left alone; a new revision of a page replaces its chunks.
+    """
+    from govqa.settings import CliSettings
+
+    settings = CliSettings()
+    index_dir = index_dir or settings.index_dir
+    base_url = base_url or settings.base_url
+    if not base_url.startswith(("http://", "https://")):
+        raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
+    progress = not as_json and sys.stderr.isatty()
+
+    result = ingest_sources(list(sources) or None, base_url=base_url, progress=progress,
+                            timeout=timeout)
+    existing_pages, existing_chunks = _existing(index_dir, required=not dry_run)
+    plan = plan_update(existing_pages, result.pages, result.scanned)
+
+    if as_json:
+        for chunk in result.chunks:
+            click.echo(json.dumps(chunk.to_dict(), ensure_ascii=False))
+    elif dry_run:
+        for page in result.pages:
+            count = sum(1 for c in result.chunks if c.page_url == page.url)
+            click.echo(f"{page.title} <{page.url}> [{page.format}]: {count} chunks")
+
+    if not dry_run and plan.changed:
+        from retriever.index import write_index
+
+        pages, chunks = apply_plan(existing_pages, existing_chunks, plan, result.chunks)
+        write_index(index_dir, pages, chunks, model=settings.model, progress=progress)
+
+    for line in summary_lines(result, plan, dry_run):
+        click.echo(line, err=as_json)
+    if not result.pages:
+        click.echo("error: no page could be read", err=True)
+        ctx.exit(1)
