@@ -57,8 +57,14 @@ def _is_text(node: object) -> bool:
     )
 
 
-def inline_text(tag: Tag | NavigableString, skip: set[str] | None = None) -> str:
-    """The text of an element with `<br>` as a newline; dropped tags and `skip` left out."""
+_LINE_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "blockquote", "dt",
+              "dd", "pre", "figcaption"}
+
+
+def inline_text(tag: Tag | NavigableString, skip: set[str] | None = None,
+                lines: bool = False) -> str:
+    """The text of an element with `<br>` as a newline; dropped tags and `skip` left out.
+    With `lines`, each paragraph-like descendant also starts a new line."""
     if _is_text(tag):
         return _soft(str(tag))
     if not isinstance(tag, Tag):
@@ -69,7 +75,7 @@ def inline_text(tag: Tag | NavigableString, skip: set[str] | None = None) -> str
             if _excluded(node, tag, skip):
                 continue
             parts.append(_soft(str(node)))
-        elif isinstance(node, Tag) and node.name == "br":
+        elif isinstance(node, Tag) and (node.name == "br" or (lines and node.name in _LINE_TAGS)):
             parts.append("\n")
     return "".join(parts)
 
@@ -229,7 +235,7 @@ class SectionBuilder:
             for img in li.find_all("img"):
                 self._alt(img)
             nested = li.find_all(("ul", "ol"))
-            self.add(" ".join(clean_lines(inline_text(li, skip={"ul", "ol"}))), "li", group)
+            self.add(inline_text(li, skip={"ul", "ol"}, lines=True), "li", group)
             for sub in (n for n in nested if n.find_parent("li") is li):
                 self.list_(sub, group)
 
@@ -240,6 +246,13 @@ class SectionBuilder:
             self.add(inline_text(item), "li", group)
 
     def table(self, tag: Tag) -> None:
+        if is_layout_table(tag):
+            # A table used to lay out content (one column, or lists and headings in its
+            # cells) is read as the content it holds, cell by cell.
+            for cell in tag.find_all(("td", "th")):
+                if cell.find_parent("table") is tag:
+                    self.walk(cell)
+            return
         group = self.new_group()
         self._lead_in(group)
         caption = tag.find("caption")
@@ -283,8 +296,14 @@ class SectionBuilder:
             ))
             for img in card.find_all("img"):
                 self._alt(img)
-            for part in card.find_all(class_=("isomer-card-description", "isomer-card-link")):
+            for part in card.find_all(class_="isomer-card-description"):
                 self.add(inline_text(part))
+            for part in card.find_all(class_="isomer-card-link"):
+                # A link label is a call to action ("Find Out More") unless it is itself
+                # the information, such as the address to write to.
+                label = clean_line(inline_text(part))
+                if _CONTACT.search(label):
+                    self.add(label)
             if title_tag is None and not card.find(class_="isomer-card-description"):
                 self.add(inline_text(card))
         self._open(parent_path, parent_anchor)
@@ -327,6 +346,22 @@ def _dedupe_alts(section: Section) -> Section:
     return section
 
 
+def _own_rows(table: Tag) -> list[Tag]:
+    return [r for r in table.find_all("tr") if r.find_parent("table") is table]
+
+
+def is_layout_table(table: Tag) -> bool:
+    rows = _own_rows(table)
+    widths = [sum(_int(c.get("colspan")) for c in r.find_all(("td", "th"), recursive=False))
+              for r in rows]
+    if not widths or max(widths) <= 1:
+        return True
+    return any(
+        cell.find(("ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "details"))
+        for r in rows for cell in r.find_all(("td", "th"), recursive=False)
+    )
+
+
 def table_lines(table: Tag) -> list[str]:
     """Rows as text, each cell labelled by its column header: "Header: cell; Header: cell".
 
@@ -334,7 +369,7 @@ def table_lines(table: Tag) -> list[str]:
     """
     grid: list[list[tuple[str, bool]]] = []
     spans: dict[tuple[int, int], tuple[str, bool]] = {}
-    rows = [r for r in table.find_all("tr") if r.find_parent("table") is table]
+    rows = _own_rows(table)
     for r, row in enumerate(rows):
         cells: list[tuple[str, bool]] = []
         c = 0
@@ -342,8 +377,11 @@ def table_lines(table: Tag) -> list[str]:
             while (r, c) in spans:
                 cells.append(spans.pop((r, c)))
                 c += 1
-            text = " ".join(clean_lines(inline_text(cell)))
-            value = (text, cell.name == "th" or cell.find_parent("thead") is not None)
+            text = _join_cell(clean_lines(inline_text(cell, lines=True)))
+            is_header = cell.name == "th" or cell.find_parent("thead") is not None or (
+                bool(text) and _all_bold(cell, text)
+            )
+            value = (text, is_header)
             colspan = _int(cell.get("colspan"))
             rowspan = _int(cell.get("rowspan"))
             for dc in range(colspan):
@@ -359,13 +397,17 @@ def table_lines(table: Tag) -> list[str]:
     if not grid:
         return []
     header: list[str] = []
-    if all(is_th for _, is_th in grid[0]) and len(grid) > 1:
+    if len(grid) > 1 and all(is_th for text, is_th in grid[0] if text):
         header = [text for text, _ in grid[0]]
         grid = grid[1:]
     lines = []
     for row in grid:
+        cells = [text for text, _ in row]
+        if not header and len(row) == 2 and all(cells):
+            lines.append(f"{cells[0]}: {cells[1]}")  # a key/value table
+            continue
         parts = []
-        for i, (text, _) in enumerate(row):
+        for i, text in enumerate(cells):
             if not text:
                 continue
             label = header[i] if i < len(header) else ""
@@ -375,6 +417,22 @@ def table_lines(table: Tag) -> list[str]:
     return lines
 
 
+def _join_cell(lines: list[str]) -> str:
+    """A cell's paragraphs on one line: list-like entries get commas, sentences spaces."""
+    out = ""
+    for line in lines:
+        if out:
+            out += " " if out[-1] in ".!?:;," else ", "
+        out += line
+    return out
+
+
+def _all_bold(cell: Tag, text: str) -> bool:
+    outer = [b for b in cell.find_all(_BOLD) if b.find_parent(_BOLD) is None]
+    bold = " ".join(clean_line(inline_text(b)) for b in outer)
+    return bool(bold) and re.sub(r"\W", "", bold) == re.sub(r"\W", "", text)
+
+
 def _int(value: object) -> int:
     try:
         return max(1, min(int(str(value)), 50))
@@ -382,6 +440,7 @@ def _int(value: object) -> int:
         return 1
 
 
+_CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ]{6,}\d")
 _GENERIC_EMBED = re.compile(
     r"video player|^(youtube|vimeo|embedded?|iframe|map|google maps?)( video| content)?$", re.I
 )

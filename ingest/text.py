@@ -14,9 +14,24 @@ def strip_template(text: str) -> str:
     return _TEMPLATE.sub("", text)
 
 
+# Escaped markup that editors left in visible text ("&lt;partners&gt;", a literal "<br>"):
+# known tag names vanish, any other word keeps its text without the brackets.
+_TAG_LIKE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)(?:\s[^<>]*)?/?>")
+_HTML_TAGS = {
+    "a", "b", "br", "div", "em", "i", "li", "ol", "p", "span", "strong", "u", "ul", "hr",
+    "img", "table", "td", "th", "tr", "sup", "sub", "small", "h1", "h2", "h3", "h4", "h5",
+    "h6", "iframe", "script", "style", "section", "details", "summary", "label", "input",
+}
+
+
+def _untag(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return "" if name.lower() in _HTML_TAGS else name
+
+
 def clean_line(text: str) -> str:
     """One line of clean text: no template syntax, single spaces, trimmed."""
-    text = _INVISIBLE.sub("", strip_template(text))
+    text = _TAG_LIKE.sub(_untag, _INVISIBLE.sub("", strip_template(text)))
     return _SPACES.sub(" ", text.replace("\n", " ")).strip()
 
 
