@@ -1,0 +1,44 @@
+"""Fixtures for the bundled question-set checks: the sets, and the pages they are about."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.pipeline import IngestResult, ingest_sources
+
+REPO = Path(__file__).resolve().parents[2]
+QUESTIONS_DIR = REPO / "bench" / "questions"
+SAMPLE_PAGE = REPO / "ingest" / "data" / "international-collaboration.md"
+# The corpus licence allows internal testing only, so it is read from ../shared, never copied.
+CORPUS_DIR = REPO / ".." / "shared" / "corpus"
+# revisions/ holds a later copy of the sample page (same permalink): not part of the site.
+CORPUS_SITES = ("govtech", "govtech-classic", "other-isomer")
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture(scope="session")
+def questions_dir() -> Path:
+    return QUESTIONS_DIR
+
+
+@pytest.fixture(scope="session")
+def question_sets() -> dict[str, list[dict[str, Any]]]:
+    """Both bundled sets, as raw JSON objects in file order."""
+    return {name: _read_jsonl(QUESTIONS_DIR / f"{name}.jsonl") for name in ("sample", "corpus")}
+
+
+@pytest.fixture(scope="session")
+def site_pages() -> IngestResult:
+    """The sample page and the corpus pages, read by the real ingest pipeline."""
+    corpus = CORPUS_DIR.resolve()
+    assert corpus.is_dir(), f"../shared/corpus not found at {corpus}"
+    result = ingest_sources([str(SAMPLE_PAGE)] + [str(corpus / site) for site in CORPUS_SITES])
+    assert result.pages, "ingest produced no pages"
+    return result
