@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     web_dir: Path = DEFAULT_WEB_DIR
     reload_interval: float = Field(default=1.0, ge=0)
     forwarded_allow_ips: str = "127.0.0.1"
+    access_log: bool = True
 
     slack_bot_token: str | None = Field(default=None, validation_alias=_slack("SLACK_BOT_TOKEN"))
     slack_signing_secret: str | None = Field(

@@ -1,0 +1,88 @@
+"""`govqa serve` (the HTTP service on uvicorn) and `govqa slack` (Slack over Socket Mode)."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from chat_api.settings import Settings
+from govqa.errors import GovqaError
+
+
+class SettingsError(GovqaError):
+    """A GOVQA_* variable (or .env entry) has a value that cannot be used."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment/.env; CLI flags win by becoming GOVQA_* variables,
+    so that every uvicorn worker process (which re-reads the environment) sees them."""
+    for name, value in overrides.items():
+        if value is not None:
+            os.environ[f"GOVQA_{name.upper()}"] = str(value)
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err.get("loc") else "setting"
+        env = field.upper() if field.upper().startswith("SLACK_") else f"GOVQA_{field.upper()}"
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise SettingsError(f"{env}: {message}") from None
+
+
+@click.command()
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Index directory to serve [env GOVQA_INDEX_DIR; default var/index].",
+)
+@click.option("--host", default=None, help="Address to bind [env GOVQA_HOST; default 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port [env GOVQA_PORT; default 8000].")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None,
+    help="Worker processes [env GOVQA_WORKERS; default 1].",
+)
+def serve(index_dir: Path | None, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the chat API, the widget and the demo page over HTTP."""
+    import uvicorn
+
+    from chat_api.engines import ensure_index
+
+    settings = load_settings(
+        index_dir=index_dir.resolve() if index_dir else None, host=host, port=port, workers=workers
+    )
+    # Built once here, before any worker starts, rather than raced by every worker.
+    if ensure_index(settings.index_dir, settings.model, settings.base_url):
+        click.echo(f"built a sample index in {settings.index_dir}", err=True)
+    if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker writes its metrics here and /metrics adds them up across workers.
+        metrics_dir = tempfile.mkdtemp(prefix="govqa-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        atexit.register(shutil.rmtree, metrics_dir, ignore_errors=True)
+    click.echo(f"govqa serving http://{settings.host}:{settings.port}/", err=True)
+    uvicorn.run(
+        "chat_api.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        access_log=settings.access_log,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
+
+
+@click.command()
+def slack() -> None:
+    """Answer Slack over Socket Mode (needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN)."""
+    from chat_api.slack import run_socket_mode
+
+    run_socket_mode(load_settings())

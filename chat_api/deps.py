@@ -1,0 +1,64 @@
+"""Dependencies that hand routes the engine, feedback store, metrics and settings."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from chat_api.engines import EngineSlot
+from chat_api.feedback import FeedbackStore
+from chat_api.metrics import Metrics
+from chat_api.settings import Settings
+from retriever.engine import Engine
+
+
+def get_slot(request: Request) -> EngineSlot:
+    slot: EngineSlot = request.app.state.engines
+    return slot
+
+
+def get_engine(request: Request) -> Engine:
+    """The Engine serving now (NotReady → 503 until loaded); a request keeps it to the end."""
+    return get_slot(request).get()
+
+
+def get_store(request: Request) -> FeedbackStore:
+    store: FeedbackStore = request.app.state.store
+    return store
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def require_admin(request: Request) -> None:
+    """Bearer-token check for /api/stats and /api/admin/*: 401 without a token, 403 if wrong."""
+    expected = get_settings(request).admin_token
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(
+            401,
+            "this endpoint needs 'Authorization: Bearer <GOVQA_ADMIN_TOKEN>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not expected:
+        raise HTTPException(403, "the admin API is disabled: GOVQA_ADMIN_TOKEN is not set")
+    if not secrets.compare_digest(token.strip().encode(), expected.encode()):
+        raise HTTPException(403, "the admin token is not valid")
+
+
+# Annotated aliases keep route signatures short and free of call-in-default arguments.
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SlotDep = Annotated[EngineSlot, Depends(get_slot)]
+StoreDep = Annotated[FeedbackStore, Depends(get_store)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,0 +1,129 @@
+"""The app factory: `uvicorn --factory chat_api.main:create_app` (what `govqa serve` runs)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from chat_api.engines import EngineLoader, EngineSlot, watch_index
+from chat_api.errors import install_error_handlers
+from chat_api.feedback import FeedbackStore
+from chat_api.metrics import Metrics
+from chat_api.middleware import RequestContextMiddleware
+from chat_api.routes import admin, chat, feedback, health, search, web
+from chat_api.routes.limits import build_limiter
+from chat_api.settings import Settings
+from govqa import __version__
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+
+log = logging.getLogger("chat_api")
+
+DESCRIPTION = """\
+Answers questions about the site with text copied **verbatim** from its pages, citing the
+page, the section and a link that highlights the quote. When the pages don't say, it
+abstains and suggests the closest sections instead.
+
+Errors are JSON: `{"error": code, "message": text, "request_id": id}`; every response
+carries `X-Request-ID`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, engine_loader: EngineLoader | None = None
+) -> FastAPI:
+    """Build the service. Settings come from the environment and `.env` unless given.
+
+    The model and index load in a background thread after start-up, so `/healthz` answers
+    at once and `/readyz` (and the routes that need the engine) say 503 until they are in.
+    `engine_loader(index_dir, model)` replaces `Engine.load`, e.g. to gate loading in tests.
+    """
+    settings = settings or Settings()
+    slot = EngineSlot(settings.index_dir, settings.model, settings.base_url, engine_loader)
+    store = FeedbackStore(settings.feedback_path)
+    metrics = Metrics()
+    limiter = build_limiter(settings)
+
+    def on_reload(swapped: bool) -> None:
+        metrics.reloads.labels("ok" if swapped else "error").inc()
+        if slot.ready:
+            metrics.ready.set(1)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A daemon thread, not to_thread: shutdown must never wait on a load in progress.
+        def first_load() -> None:
+            slot.start(build_missing=True)
+            on_reload(slot.ready)
+
+        threading.Thread(target=first_load, name="govqa-load", daemon=True).start()
+        watcher = None
+        if settings.reload_interval > 0:
+            watcher = asyncio.create_task(watch_index(slot, settings.reload_interval, on_reload))
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+
+    app = FastAPI(
+        title="govqa chat API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engines = slot
+    app.state.store = store
+    app.state.metrics = metrics
+    app.state.limiter = limiter  # slowapi looks for it here
+
+    install_error_handlers(app)
+    app.include_router(chat.build_router(limiter, settings))
+    app.include_router(search.build_router(limiter, settings))
+    app.include_router(feedback.build_router(limiter, settings))
+    app.include_router(admin.build_router())
+    app.include_router(health.build_router())
+    _mount_slack(app, settings, slot, store)
+    app.include_router(web.build_router(settings))
+    app.mount("/static", StaticFiles(directory=settings.web_dir, check_dir=False), name="static")
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_origin_regex=settings.cors_origin_regex,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+        max_age=600,
+    )
+    # Added last, so it is outermost: even CORS preflights and 500s get an X-Request-ID.
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    return app
+
+
+def _mount_slack(app: FastAPI, settings: Settings, slot: EngineSlot, store: FeedbackStore) -> None:
+    """POST /slack/events, only when Slack's tokens are set (the handler logs when not)."""
+    from chat_api.slack import create_slack_handler
+
+    handler: AsyncSlackRequestHandler | None = create_slack_handler(settings, slot.get, store)
+    if handler is None:
+        return
+
+    @app.post("/slack/events", include_in_schema=False)
+    async def slack_events(request: Request):  # type: ignore[no-untyped-def]
+        return await handler.handle(request)

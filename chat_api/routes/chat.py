@@ -1,0 +1,37 @@
+"""POST /api/chat: a question in, the answer JSON of `govqa ask --json` out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from slowapi import Limiter
+
+from chat_api.deps import EngineDep, MetricsDep, StoreDep
+from chat_api.routes.limits import limited
+from chat_api.schemas import ERRORS, ChatRequest, ChatResponse
+from chat_api.settings import Settings
+
+
+def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
+    router = APIRouter(tags=["chat"])
+
+    @router.post("/api/chat", response_model=ChatResponse, responses=ERRORS)
+    @limited(limiter, settings)
+    async def chat(
+        request: Request,
+        body: ChatRequest,
+        engine: EngineDep,
+        store: StoreDep,
+        metrics: MetricsDep,
+    ) -> JSONResponse:
+        """Answer a question with text quoted from the site's pages, or abstain.
+
+        Send the returned `conversation_id` with the next question to ask a follow-up.
+        """
+        # Called inline: an answer costs a few ms of CPU, less than a thread hop would add.
+        answer = engine.ask(body.question, conversation_id=body.conversation_id)
+        store.log_question(answer, source="web")
+        metrics.count_answer(answer.answered, "web")
+        return JSONResponse(answer.to_dict())
+
+    return router
