@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.html_blocks import Section
-from ingest.records import Chunk
+from ingest.records import Chunk, content_hash
 from ingest.sentences import split_lines, split_sentences
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ def chunk_sections(page_url: str, page_title: str, sections: list[Section],
     sections = [s for s in sections if s.blocks]
     text, offsets = build_page_text(sections)
     chunks: list[Chunk] = []
+    seen: set[str] = set()
     for section, spans in zip(sections, offsets, strict=True):
         units: list[_Unit] = []
         i = 0
@@ -126,6 +127,10 @@ def chunk_sections(page_url: str, page_title: str, sections: list[Section],
         path = [page_title, *section.path]
         for start, end in _pack(units, max_tokens):
             body = text[start:end]
+            chunk_id = content_hash(page_url, " / ".join(path), body)
+            if chunk_id in seen:
+                continue  # the same text under the same heading twice: index it once
+            seen.add(chunk_id)
             chunks.append(Chunk(
                 page_url=page_url, page_title=page_title, section=path,
                 anchor=section.anchor, text=body, start=start, end=end,

@@ -290,6 +290,8 @@ class SectionBuilder:
         for card in cards:
             title_tag = card.find(class_="isomer-card-title")
             title = clean_line(inline_text(title_tag)) if title_tag is not None else ""
+            if _TEMPLATE_CARD.match(title):
+                continue  # the CMS's untouched sample card, not content
             self.sections.append(Section(
                 path=parent_path + ([title] if title else []),
                 anchor=self.slugs.anchor(title) if title else parent_anchor,
@@ -440,6 +442,7 @@ def _int(value: object) -> int:
         return 1
 
 
+_TEMPLATE_CARD = re.compile(r"this is a title for your card", re.I)
 _CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ]{6,}\d")
 _GENERIC_EMBED = re.compile(
     r"video player|^(youtube|vimeo|embedded?|iframe|map|google maps?)( video| content)?$", re.I

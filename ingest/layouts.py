@@ -72,7 +72,7 @@ class _Builder:
 
 def _component(builder: _Builder, kind: str, data: dict[str, Any]) -> None:
     title = next((_text(data[k]) for k in _TITLE_KEYS if data.get(k)), "")
-    path = [title] if title else ([] if kind == "hero" else [_label(kind)])
+    path = [title] if title else []  # an untitled component is part of the page itself
     own: list[str] = []
     for key, value in data.items():
         if key in _TITLE_KEYS or key.lower() in _SKIP_KEYS:

@@ -60,7 +60,9 @@ def parse_rendered(text: str, rel_path: str) -> ParsedPage:
         raise SkipPage("HTML page without a title (no <h1> or <title>)")
     permalink = ""
     if canonical is not None and canonical.get("href"):
-        permalink = urlparse(str(canonical["href"])).path or "/"
+        href = str(canonical["href"]).strip()
+        # An absolute canonical address is where the site itself says the page lives.
+        permalink = href if urlparse(href).scheme in ("http", "https") else urlparse(href).path
     if not permalink:
         permalink = permalink_from_path(rel_path)
     return ParsedPage(title, permalink, description, "html", html_sections(str(root)))
