@@ -81,7 +81,8 @@ def test_corpus_set_spreads_over_many_corpus_pages(question_sets):
 
 def test_sample_set_asks_which_countries_attended_dgx(question_sets):
     dgx = [
-        q for q in question_sets["sample"]
+        q
+        for q in question_sets["sample"]
         if q["section"] == "Digital Government Exchange (DGX)" and q["match"] == "all"
     ]
     assert any({"Australia", "Japan"} & set(q["answers"]) for q in dgx)
