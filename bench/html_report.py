@@ -6,7 +6,7 @@ from html import escape
 from typing import Any
 
 from bench.charts import bar_chart, histogram
-from bench.report import TYPE_COLUMNS, BenchRun, fmt, label
+from bench.report import TYPE_COLUMNS, BenchRun, fmt, label, short_label
 from bench.results import QuestionResult
 
 CSS = """
@@ -38,19 +38,11 @@ def _overall_table(run: BenchRun, summaries: dict[str, dict[str, Any]]) -> str:
 
 
 def _type_table(mode: str, summary: dict[str, Any], shown: list[str]) -> str:
-    cols = [
-        c
-        for c in (
-            *TYPE_COLUMNS,
-            "answer_accuracy",
-            "em",
-            "hit@5",
-            "abstention_recall",
-            "latency_p50_ms",
-        )
-        if c in shown
-    ]
-    head = "".join(f'<th class="n">{escape(label(c))}</th>' for c in cols)
+    extra = ("em", "f1", "hit@5", "sentence_mrr", "map", "latency_p50_ms")
+    cols = [c for c in dict.fromkeys((*TYPE_COLUMNS, *extra)) if c in shown]
+    head = "".join(
+        f'<th class="n" title="{escape(label(c))}">{escape(short_label(c))}</th>' for c in cols
+    )
     rows = [
         f"<tr><td>{escape(t)}</td>"
         + "".join(f'<td class="n">{escape(fmt(c, s.get(c)))}</td>' for c in cols)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,3 +126,11 @@ def load_questions(path: Path) -> list[Question]:
     if not questions:
         raise QuestionSetError(f"question set is empty: {path}")
     return questions
+
+
+def sample(questions: Sequence[Question], limit: int | None, seed: int = 0) -> list[Question]:
+    """`limit` questions drawn at random (fixed seed), kept in file order; all if no limit."""
+    if limit is None or limit >= len(questions):
+        return list(questions)
+    picked = sorted(random.Random(seed).sample(range(len(questions)), limit))
+    return [questions[i] for i in picked]

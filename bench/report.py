@@ -34,15 +34,16 @@ def count(value: float) -> str:
 # (key in the summary, label, formatter), in the order the reports show them.
 METRICS: list[tuple[str, str, Callable[[float], str]]] = [
     ("questions", "questions", count),
-    ("accuracy", "overall accuracy (right answer or right abstention)", pct),
-    ("answer_accuracy", "answer accuracy (gold in the answer)", pct),
+    ("accuracy", "overall accuracy", pct),
+    ("answer_accuracy", "answer accuracy", pct),
     ("em", "exact match", pct),
     ("f1", "token F1", pct),
-    ("citation_accuracy", "citation accuracy (section and page)", pct),
+    ("citation_accuracy", "citation accuracy", pct),
     ("hit@1", "retrieval hit@1", pct),
     ("hit@3", "retrieval hit@3", pct),
     ("hit@5", "retrieval hit@5", pct),
     ("mrr", "retrieval MRR", num3),
+    ("map", "MAP (answer-sentence selection)", num3),
     ("sentence_mrr", "sentence retrieval MRR", num3),
     ("sentence_r@1", "sentence retrieval R@1", pct),
     ("sentence_r@5", "sentence retrieval R@5", pct),
@@ -55,7 +56,35 @@ METRICS: list[tuple[str, str, Callable[[float], str]]] = [
     ("errors", "errors", count),
 ]
 # The few columns of the per-type table on the terminal.
-TYPE_COLUMNS = ("questions", "accuracy", "f1", "citation_accuracy", "hit@1", "mrr")
+TYPE_COLUMNS = (
+    "questions",
+    "accuracy",
+    "answer_accuracy",
+    "citation_accuracy",
+    "hit@1",
+    "mrr",
+    "abstention_recall",
+)
+# Column heads where the full label is too wide.
+SHORT = {
+    "questions": "n",
+    "accuracy": "overall acc.",
+    "answer_accuracy": "answer acc.",
+    "em": "EM",
+    "f1": "F1",
+    "citation_accuracy": "cited",
+    "mrr": "MRR",
+    "sentence_mrr": "sent. MRR",
+    "sentence_r@1": "sent. R@1",
+    "sentence_r@5": "sent. R@5",
+    "map": "MAP",
+    "abstention_precision": "abst. prec.",
+    "abstention_recall": "abst. rec.",
+    "false_abstain_rate": "false abst.",
+    "latency_p50_ms": "p50",
+    "latency_p95_ms": "p95",
+    "latency_p99_ms": "p99",
+}
 
 
 def fmt(key: str, value: Any) -> str:
@@ -71,6 +100,10 @@ def label(key: str) -> str:
     return next((lab for k, lab, _ in METRICS if k == key), key)
 
 
+def short_label(key: str) -> str:
+    return SHORT.get(key, key)
+
+
 @dataclass
 class BenchRun:
     """Everything one `govqa bench` run produced, ready to report."""
@@ -82,6 +115,7 @@ class BenchRun:
     results: dict[str, list[QuestionResult]]  # mode -> results, in question order
     meta: dict[str, Any] = field(default_factory=dict)  # index version, subset, notes
     reference: list[dict[str, Any]] = field(default_factory=list)  # published figures
+    metrics: list[str] | None = None  # the metrics that mean something here; None: all
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     @property
@@ -96,7 +130,8 @@ class BenchRun:
         return [
             k
             for k, _, _ in METRICS
-            if any(s["overall"].get(k) is not None for s in summaries.values())
+            if (self.metrics is None or k in self.metrics)
+            and any(s["overall"].get(k) is not None for s in summaries.values())
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,7 +151,7 @@ def summary_tables(run: BenchRun) -> list[Table]:
     """The overall metrics (one column per mode) and, for the first mode, the per-type table."""
     summaries = run.summaries()
     overall = Table(title=f"govqa bench · {run.name}", title_justify="left")
-    overall.add_column("metric")
+    overall.add_column("metric", no_wrap=True)
     for mode in run.modes:
         overall.add_column(mode, justify="right")
     for key in run.shown_metrics(summaries):
@@ -127,10 +162,10 @@ def summary_tables(run: BenchRun) -> list[Table]:
     first = run.modes[0] if run.modes else None
     if first is not None and len(summaries[first]["by_type"]) > 1:
         by_type = Table(title=f"by question type ({first})", title_justify="left")
-        by_type.add_column("type")
+        by_type.add_column("type", no_wrap=True)
         cols = [c for c in TYPE_COLUMNS if c in run.shown_metrics(summaries)]
         for c in cols:
-            by_type.add_column(label(c).replace("retrieval ", ""), justify="right")
+            by_type.add_column(short_label(c), justify="right")
         for qtype, s in summaries[first]["by_type"].items():
             by_type.add_row(qtype, *(fmt(c, s.get(c)) for c in cols))
         tables.append(by_type)

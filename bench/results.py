@@ -61,7 +61,6 @@ def score(
     latency_ms: float,
     retrieved: Sequence[Located] | None,
     cited: Located | None,
-    sentence_rank: int | None = None,
     error: str | None = None,
 ) -> QuestionResult:
     """Score one answer (the API's JSON) against the question's gold."""
@@ -98,7 +97,6 @@ def score(
         citation_correct=cite_ok,
         retrieval_rank=rank,
         latency_ms=latency_ms,
-        sentence_rank=sentence_rank,
         error=error,
     )
 
@@ -136,6 +134,9 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, Any]:
         "latency_mean_ms": _mean([r.latency_ms for r in results]),
         "errors": sum(1 for r in results if r.error),
     }
+    aps = [r.extra["average_precision"] for r in results if "average_precision" in r.extra]
+    if aps:
+        summary["map"] = _mean(aps)
     if sent:
         summary.update(
             {

@@ -1,0 +1,131 @@
+"""Public benchmarks end to end: index the dataset's own text, then ask or rank."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.progress import Progress
+
+from bench.questions import sample
+from bench.report import BenchRun
+from bench.runner import EngineTarget, run_questions
+from bench.squad import SQUAD_METRICS, Dataset, SpanScorer
+from bench.trecqa import (
+    MODE,
+    REFERENCE,
+    TRECQA_METRICS,
+    load_trecqa,
+    pages_and_chunks,
+    rank_question,
+)
+from ingest.records import Chunk, Page
+
+
+def build_engine(
+    index_dir: Path, pages: list[Page], chunks: list[Chunk], model: str | None, progress: bool
+) -> tuple[Any, dict[str, Any]]:
+    """Write (or refresh: unchanged chunks reuse their vectors) an index and load it."""
+    from retriever.engine import Engine
+    from retriever.index import write_index
+
+    started = time.perf_counter()
+    manifest = write_index(index_dir, pages, chunks, model=model, progress=progress)
+    index_seconds = time.perf_counter() - started
+    engine = Engine.load(index_dir, model=model)
+    return engine, {
+        "index_version": manifest["version"],
+        "index_dir": str(index_dir),
+        "pages": manifest["page_count"],
+        "chunks": manifest["chunk_count"],
+        "sentences": manifest["sentence_count"],
+        "index_seconds": round(index_seconds, 1),
+    }
+
+
+def run_dataset(
+    dataset: Dataset,
+    source: str,
+    fmt: str,
+    out_dir: Path,
+    limit: int | None,
+    modes: Sequence[str],
+    model: str | None = None,
+    progress: Progress | None = None,
+) -> BenchRun:
+    """Index every article (so retrieval searches the whole set) and ask the questions,
+    all of them or `limit` drawn at random with a fixed seed."""
+    engine, meta = build_engine(
+        out_dir / "index", dataset.pages, dataset.chunks, model, progress is not None
+    )
+    target = EngineTarget(engine, {p.url: p.source for p in dataset.pages})
+    questions = sample(dataset.questions, limit)
+    started = time.perf_counter()
+    results = run_questions(
+        questions,
+        target,
+        modes,
+        extra_scorer=SpanScorer(engine, dataset.chunk_map()),
+        progress=progress,
+    )
+    meta.update(
+        {
+            "questions_in_file": len(dataset.questions),
+            "questions_asked": len(questions),
+            "sample": f"{len(questions)} drawn at random, seed 0" if limit else "all",
+            "run_seconds": round(time.perf_counter() - started, 1),
+        }
+    )
+    return BenchRun(
+        name=dataset.name,
+        format=fmt,
+        source=source,
+        target=target.name,
+        results=results,
+        meta=meta,
+        reference=dataset.reference,
+        metrics=SQUAD_METRICS,
+    )
+
+
+def run_trecqa(
+    path: Path,
+    out_dir: Path,
+    limit: int | None,
+    model: str | None = None,
+    progress: Progress | None = None,
+) -> BenchRun:
+    """Rank every kept question's candidates with the engine's sentence scorer."""
+    questions = load_trecqa(path)
+    pages, chunks = pages_and_chunks(questions)
+    engine, meta = build_engine(out_dir / "index", pages, chunks, model, progress is not None)
+    if limit is not None:
+        questions = questions[:limit]  # the first ones: the file has no natural sample order
+    engine.rank_sentences(questions[0].question, questions[0].candidates[:1])  # warm up
+    task = progress.add_task(MODE, total=len(questions)) if progress else None
+    started = time.perf_counter()
+    results = []
+    for q in questions:
+        results.append(rank_question(engine, q))
+        if progress is not None and task is not None:
+            progress.advance(task)
+    meta.update(
+        {
+            "questions_asked": len(questions),
+            "candidates": sum(len(q.candidates) for q in questions),
+            "kept": "questions with at least one right and one wrong candidate",
+            "run_seconds": round(time.perf_counter() - started, 1),
+        }
+    )
+    return BenchRun(
+        name=f"trecqa-{Path(path).stem}",
+        format="trecqa",
+        source=str(path),
+        target=f"engine sentence scorer (index {meta['index_version']})",
+        results={MODE: results},
+        meta=meta,
+        reference=REFERENCE,
+        metrics=TRECQA_METRICS,
+    )
