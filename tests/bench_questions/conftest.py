@@ -8,13 +8,9 @@ from typing import Any
 
 import pytest
 
-from ingest.pipeline import IngestResult, ingest_sources
+from ingest.pipeline import DEFAULT_SOURCE, IngestResult, ingest_sources
 
-REPO = Path(__file__).resolve().parents[2]
-QUESTIONS_DIR = REPO / "bench" / "questions"
-SAMPLE_PAGE = REPO / "ingest" / "data" / "international-collaboration.md"
-# The corpus licence allows internal testing only, so it is read from ../shared, never copied.
-CORPUS_DIR = REPO / ".." / "shared" / "corpus"
+QUESTIONS_DIR = Path(__file__).resolve().parents[2] / "bench" / "questions"
 # revisions/ holds a later copy of the sample page (same permalink): not part of the site.
 CORPUS_SITES = ("govtech", "govtech-classic", "other-isomer")
 
@@ -35,10 +31,11 @@ def question_sets() -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.fixture(scope="session")
-def site_pages() -> IngestResult:
-    """The sample page and the corpus pages, read by the real ingest pipeline."""
-    corpus = CORPUS_DIR.resolve()
-    assert corpus.is_dir(), f"../shared/corpus not found at {corpus}"
-    result = ingest_sources([str(SAMPLE_PAGE)] + [str(corpus / site) for site in CORPUS_SITES])
-    assert result.pages, "ingest produced no pages"
+def site_pages(shared_dir: Path) -> IngestResult:
+    """The sample page and the corpus pages, read by the real ingest pipeline.
+
+    The corpus licence allows internal testing only, so it is read from ../shared."""
+    corpus = shared_dir / "corpus"
+    result = ingest_sources([str(DEFAULT_SOURCE)] + [str(corpus / site) for site in CORPUS_SITES])
+    assert result.pages, f"ingest produced no pages: {result.skipped}"
     return result
