@@ -193,7 +193,7 @@
           return el("li", null, [
             link(c.url, name, null), where ? el("span", { class: "gq-page", text: where }) : null,
             safeUrl(c.highlight_url) ? " · " : null,
-            safeUrl(c.highlight_url) ? link(c.highlight_url, "Show on page", "Show “" + name + "” on the page, highlighted") : null,
+            safeUrl(c.highlight_url) ? link(c.highlight_url, "Show on page", "Show on page: " + name + ", highlighted") : null,
           ]);
         })));
       }
@@ -249,10 +249,8 @@
   }
   function renderAll() {
     log.textContent = "";
-    if (!state.messages.length) {
-      log.appendChild(el("div", { class: "gq-msg gq-bot gq-hello", text:
-        "Hi! Ask me about this website. I answer with text quoted from its pages and link to where it says so." }));
-    }
+    log.appendChild(el("div", { class: "gq-msg gq-bot gq-hello", text:
+      "Hi! Ask me about this website. I answer with text quoted from its pages and link to where it says so." }));
     state.messages.forEach(function (m) { log.appendChild(render(m)); });
   }
 
