@@ -39,7 +39,7 @@ def decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SkipPage("binary file, not a text page (not UTF-8)") from None
+        raise SkipPage("binary file, not a text page") from None
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 8:
         raise SkipPage("binary file, not a text page")

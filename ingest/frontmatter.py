@@ -20,7 +20,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str]:
     match = _FENCE.match(text)
     if match is None:
         if text.lstrip("\ufeff").startswith("---"):
-            raise FrontMatterError("front matter is not closed by a '---' line")
+            raise FrontMatterError("broken front matter: not closed by a '---' line")
         return None, text
     try:
         data = yaml.safe_load(match.group(1))
