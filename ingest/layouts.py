@@ -75,7 +75,7 @@ def _component(builder: _Builder, kind: str, data: dict[str, Any]) -> None:
     path = [title] if title else []  # an untitled component is part of the page itself
     own: list[str] = []
     for key, value in data.items():
-        if key in _TITLE_KEYS or key.lower() in _SKIP_KEYS:
+        if key in _TITLE_KEYS or (key.lower() in _SKIP_KEYS and key != "alt"):
             continue
         if key == "alt":
             alt = informative_alt(_text(value))

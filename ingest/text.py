@@ -24,9 +24,15 @@ _HTML_TAGS = {
 }
 
 
+_BREAKING_TAGS = {"br", "p", "div", "li", "hr", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
+                  "h6", "section", "table", "ul", "ol"}
+
+
 def _untag(match: re.Match[str]) -> str:
-    name = match.group(1)
-    return "" if name.lower() in _HTML_TAGS else name
+    name = match.group(1).lower()
+    if name in _BREAKING_TAGS:
+        return " "
+    return "" if name in _HTML_TAGS else match.group(1)
 
 
 def clean_line(text: str) -> str:
@@ -58,7 +64,7 @@ def informative_alt(alt: str | None) -> str:
     if not text:
         return ""
     low = text.lower().strip(" .")
-    if low in _PLACEHOLDERS or "placeholder" in low:
+    if low in _PLACEHOLDERS or "placeholder" in low or "alt text" in low:
         return ""
     if _FILE_LIKE.match(text):
         return ""
