@@ -171,11 +171,17 @@
   }
 
   // ---- rendering messages ----
-  function addMessage(node) { log.appendChild(node); scrollDown(); return node; }
-  function scrollDown() {
-    var reduce = window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches;
-    try { log.scrollTo({ top: log.scrollHeight, behavior: reduce ? "auto" : "smooth" }); } catch (e) { log.scrollTop = log.scrollHeight; }
+  // A new message is scrolled to its top, so a long answer is read from its first line.
+  // When the question and its answer fit together, both stay in view.
+  function addMessage(node) {
+    log.appendChild(node);
+    var prev = node.previousElementSibling;
+    var top = node.offsetTop;
+    if (prev && prev.classList.contains("gq-user") && node.offsetTop + node.offsetHeight - prev.offsetTop < log.clientHeight - 24) top = prev.offsetTop;
+    log.scrollTop = Math.max(0, top - 12);
+    return node;
   }
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
   function userBubble(text) {
     return el("div", { class: "gq-msg gq-user" }, [el("span", { class: "gq-sr", text: "You asked: " }), text]);
   }
