@@ -13,7 +13,7 @@ import numpy as np
 from govqa.errors import InvalidQuestion
 from retriever.citations import cite
 from retriever.conversation import ConversationStore, Turn, resolve_follow_up, topic_of
-from retriever.extract import Calibration, Extractor, Features, confidence
+from retriever.extract import Calibration, Extractor, confidence
 from retriever.records import Answer, Hit, Suggestion
 from retriever.search import LoadedIndex
 
@@ -99,11 +99,11 @@ class Engine:
 
         qvec = self.encode(validate_question(question))
         vecs = self.index.encoder.encode(sentences)
-        weights = self.extractor._weights(terms(question))
-        cal = self.calibration
+        weights = self.extractor.term_weights(terms(question))
+        w = self.calibration.sentence_weights
         return [
-            cal.sentence_sim * float(v @ qvec)
-            + cal.sentence_lex * self.extractor._coverage(weights, set(terms(s)))
+            w.get("sentence_sim", 1.0) * float(v @ qvec)
+            + w.get("sentence_lex", 0.5) * self.extractor.coverage(weights, set(terms(s)))
             for v, s in zip(vecs, sentences, strict=True)
         ]
 
@@ -153,15 +153,20 @@ class Engine:
         answer.took_ms = (time.perf_counter() - started) * 1000
         return answer
 
-    def _chunk_features(self, qvec: np.ndarray, query: str, hit: Hit) -> Features:
+    def _chunk_features(self, qvec: np.ndarray, query: str, hit: Hit) -> dict[str, float]:
+        """The confidence inputs for a whole-chunk answer (the no-extraction baseline)."""
         from retriever.terms import terms
 
         pos = self.index.chunk_position(hit.chunk.id)
-        weights = self.extractor._weights(terms(query))
+        weights = self.extractor.term_weights(terms(query))
         chunk_terms = set(terms(" ".join(hit.chunk.section[1:]) + " " + hit.chunk.text))
-        cov = self.extractor._coverage(weights, chunk_terms)
+        cov = self.extractor.coverage(weights, chunk_terms)
         sim = float(self.index.chunk_vectors[pos] @ qvec)
-        return Features(sentence_sim=sim, chunk_sim=sim, sentence_lex=cov, chunk_cov=cov)
+        w = self.calibration.sentence_weights
+        score = (w.get("sentence_sim", 0) + w.get("chunk_sim", 0)) * sim + (
+            w.get("sentence_lex", 0) + w.get("chunk_cov", 0)) * cov
+        return {"score": score, "margin": 0.0, "sentence_sim": sim, "chunk_sim": sim,
+                "sentence_lex": cov, "chunk_cov": cov}
 
     @staticmethod
     def _suggestions(hits: list[Hit]) -> list[Suggestion]:

@@ -18,6 +18,47 @@ from retriever.terms import term_spans, terms
 MAX_ANSWER_CHARS = 400
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
+# Per-sentence features, in the order of the weight vector.
+SENTENCE_FEATURES = (
+    "sentence_sim",  # cosine(question, "section title: sentence")
+    "chunk_sim",  # cosine(question, the whole section)
+    "neighbour_sim",  # best cosine of the sentences either side: answers sit among context
+    "sentence_lex",  # IDF-weighted share of the question's terms found in the sentence
+    "chunk_cov",  # the same share over the section's text and titles
+    "title_cov",  # the same share over the section path alone
+    "fused",  # reciprocal-rank-fusion score of the section, scaled to about [0, 1]
+    "short",  # 1 for fragments under 40 characters, which rarely answer anything
+    "type_ok",  # 1 unless the question wants a date, number or contact the sentence lacks
+    "missing_idf",  # rarest question term absent from the section, as a share of the rarest
+    "oov",  # share of the question's terms that no page uses at all
+)
+# Features of the chosen answer that feed the confidence.
+CONFIDENCE_FEATURES = ("score", "margin", "sentence_sim", "chunk_sim", "sentence_lex",
+                       "chunk_cov", "type_ok", "missing_idf", "oov")
+
+# What a question asks for, and what a sentence must hold to give it.
+_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_ANSWER_TYPES = (
+    (re.compile(r"^\s*when\b|\bwhat (?:year|date|month|time)\b|\bsince when\b|\bhow long ago\b",
+                re.I),
+     re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS})[a-z]*\b|\b\d{{1,2}}(?:st|nd|rd|th)\b"
+                r"|\b(?:annual|yearly|monthly|weekly|daily|today|year|since)\b", re.I)),
+    (re.compile(r"\bhow (?:many|much|long|often)\b|\bwhat (?:percentage|number)\b"
+                r"|\b(?:cost|price|fee|fees)\b", re.I),
+     re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand"
+                r"|million|billion|free|annual|yearly|monthly|weekly|daily)\b", re.I)),
+    (re.compile(r"\b(?:e-?mail|phone|call|hotline|contact|reach)\b", re.I),
+     re.compile(r"@|\+65|\b\d{4}\s?\d{4}\b|\b(?:contact|form|email|e-mail|call|write)\b",
+                re.I)),
+)
+
+
+def type_ok(question: str, sentence: str) -> float:
+    for asks, gives in _ANSWER_TYPES:
+        if asks.search(question) and not gives.search(sentence):
+            return 0.0
+    return 1.0
+
 _LIST_QUESTION = re.compile(
     r"^\s*(?:which|what|who)\s+(?:\w+\s+){0,2}?\w{3,}(?<!s)s\b"   # which countries / what devices
     r"|\b(?:list|name|enumerate)\b|\b(?:what|who|which)\s+(?:are|were)\b"
@@ -29,20 +70,22 @@ _BACK_REFERENCE = re.compile(r"^(?:they|these|those|it|this|its|their|he|she|suc
 
 @dataclass
 class Calibration:
-    """Sentence-score weights and the logistic map from features to confidence.
+    """Sentence-score weights and the logistic map from answer features to confidence.
 
     Fitted on the bundled question sets by `python -m retriever.calibrate`.
     """
 
-    sentence_sim: float = 1.0
-    chunk_sim: float = 0.5
-    sentence_lex: float = 0.5
-    chunk_cov: float = 0.3
-    # confidence = sigmoid(bias + sum(w * feature)), features as named in Features
+    sentence_weights: dict[str, float] = field(default_factory=lambda: {
+        "sentence_sim": 1.0, "chunk_sim": 0.5, "neighbour_sim": 0.0, "sentence_lex": 0.5,
+        "chunk_cov": 0.3, "title_cov": 0.0, "fused": 0.0, "short": 0.0, "type_ok": 0.0,
+        "missing_idf": 0.0, "oov": 0.0})
     conf_bias: float = -6.0
     conf_weights: dict[str, float] = field(default_factory=lambda: {
-        "sentence_sim": 5.0, "chunk_sim": 4.0, "sentence_lex": 1.0, "chunk_cov": 2.5})
+        "score": 0.0, "margin": 0.0, "sentence_sim": 5.0, "chunk_sim": 4.0,
+        "sentence_lex": 1.0, "chunk_cov": 2.5, "type_ok": 0.0, "missing_idf": 0.0, "oov": 0.0})
     threshold: float = 0.5
+    window_delta: float = 0.0  # a neighbour within this score of the best joins the answer
+    fitted_on: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
@@ -50,28 +93,27 @@ class Calibration:
             return cls(**json.loads(path.read_text()))
         return cls()
 
+    def weight_vector(self) -> np.ndarray:
+        return np.array([self.sentence_weights.get(f, 0.0) for f in SENTENCE_FEATURES])
+
 
 @dataclass
-class Features:
-    sentence_sim: float
-    chunk_sim: float
-    sentence_lex: float
-    chunk_cov: float
+class Candidates:
+    """Every sentence of the top chunks, with its feature row."""
 
-    def as_dict(self) -> dict[str, float]:
-        return dict(self.__dict__)
+    where: list[tuple[Hit, int]]  # (hit, sentence index in its chunk)
+    features: np.ndarray  # len(where) x len(SENTENCE_FEATURES)
 
 
 @dataclass
 class Span:
-    """A verbatim answer: chunk text[start:end], with its score and features."""
+    """A verbatim answer: chunk text[start:end], with the features behind it."""
 
     chunk: Chunk
     start: int
     end: int
-    score: float
-    features: Features
     sentence: int  # index of the best sentence in the chunk
+    features: dict[str, float]
 
     @property
     def text(self) -> str:
@@ -82,9 +124,9 @@ def is_list_question(question: str) -> bool:
     return bool(_LIST_QUESTION.search(question))
 
 
-def confidence(features: Features, cal: Calibration) -> float:
-    z = cal.conf_bias + sum(w * getattr(features, k) for k, w in cal.conf_weights.items())
-    return 1.0 / (1.0 + math.exp(-z))
+def confidence(features: dict[str, float], cal: Calibration) -> float:
+    z = cal.conf_bias + sum(w * features.get(k, 0.0) for k, w in cal.conf_weights.items())
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 class Extractor:
@@ -93,62 +135,98 @@ class Extractor:
     def __init__(self, index: LoadedIndex, calibration: Calibration) -> None:
         self.index = index
         self.cal = calibration
+        self.weights = calibration.weight_vector()
 
-    def _weights(self, qterms: list[str]) -> dict[str, float]:
+    def term_weights(self, qterms: list[str]) -> dict[str, float]:
         return {t: self.index.idf(t) for t in set(qterms)}
 
     @staticmethod
-    def _coverage(weights: dict[str, float], present: set[str]) -> float:
+    def coverage(weights: dict[str, float], present: set[str]) -> float:
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
 
-    def best_span(self, qvec: np.ndarray, question: str, hits: list[Hit],
-                  avoid: tuple[str, int] | None = None) -> Span | None:
+    def candidates(self, qvec: np.ndarray, question: str, hits: list[Hit]) -> Candidates:
         qterms = terms(question)
-        weights = self._weights(qterms)
-        cal = self.cal
-        best: Span | None = None
+        weights = self.term_weights(qterms)
+        rarest = max(weights.values(), default=1.0) or 1.0
+        oov = (sum(1 for t in set(qterms) if t not in self.index.doc_freq) / len(set(qterms))
+               if qterms else 1.0)
+        where: list[tuple[Hit, int]] = []
+        rows: list[list[float]] = []
         for hit in hits:
             pos = self.index.chunk_position(hit.chunk.id)
             chunk = hit.chunk
-            lo, hi = int(self.index.sentence_offsets[pos]), int(self.index.sentence_offsets[pos + 1])
+            lo = int(self.index.sentence_offsets[pos])
+            hi = int(self.index.sentence_offsets[pos + 1])
             if lo == hi:
                 continue
             sims = self.index.sentence_vectors[lo:hi] @ qvec
             chunk_sim = float(self.index.chunk_vectors[pos] @ qvec)
-            chunk_terms = set(terms(" ".join(chunk.section[1:]) + " " + chunk.text))
-            cov = self._coverage(weights, chunk_terms)
+            title_terms = set(terms(" ".join(chunk.section[1:])))
+            cov = self.coverage(weights, title_terms | set(terms(chunk.text)))
+            title_cov = self.coverage(weights, title_terms)
+            chunk_terms = title_terms | set(terms(chunk.text))
+            missing = max((w for t, w in weights.items()
+                           if t not in chunk_terms and t in self.index.doc_freq), default=0.0)
+            fused = min(1.0, hit.score * 30)  # one first place in RRF(k=60) ≈ 0.5
             for j, (s, e) in enumerate(chunk.sentences):
-                lex = self._coverage(weights, set(terms(chunk.text[s:e])))
-                feats = Features(float(sims[j]), chunk_sim, lex, cov)
-                score = (cal.sentence_sim * feats.sentence_sim + cal.chunk_sim * chunk_sim
-                         + cal.sentence_lex * lex + cal.chunk_cov * cov)
-                if avoid == (chunk.id, s):
-                    score -= 0.25  # a follow-up wants something new, not the last answer again
-                if best is None or score > best.score:
-                    best = Span(chunk, s, e, score, feats, j)
-        if best is None:
-            return None
-        return self._widen(best, is_list_question(question))
+                around = [sims[i] for i in (j - 1, j + 1) if 0 <= i < len(sims)]
+                where.append((hit, j))
+                rows.append([
+                    float(sims[j]), chunk_sim, float(max(around)) if around else 0.0,
+                    self.coverage(weights, set(terms(chunk.text[s:e]))), cov, title_cov,
+                    fused, 1.0 if e - s < 40 else 0.0,
+                    type_ok(question, chunk.text[s:e]), missing / rarest, oov,
+                ])
+        return Candidates(where, np.array(rows, dtype=np.float64).reshape(-1,
+                                                                           len(SENTENCE_FEATURES)))
 
-    def _widen(self, span: Span, list_question: bool) -> Span:
-        """Grow one sentence into the run a reader needs: a list with its lead-in, or the
-        sentence that a leading 'They…' refers to."""
-        chunk, sents, j = span.chunk, span.chunk.sentences, span.sentence
+    def best_span(self, qvec: np.ndarray, question: str, hits: list[Hit],
+                  avoid: tuple[str, int] | None = None) -> Span | None:
+        cands = self.candidates(qvec, question, hits)
+        if not cands.where:
+            return None
+        scores = cands.features @ self.weights
+        if avoid is not None:
+            for i, (hit, j) in enumerate(cands.where):
+                if (hit.chunk.id, hit.chunk.sentences[j][0]) == avoid:
+                    scores[i] -= 0.25  # a follow-up wants something new, not the last answer
+        best = int(np.argmax(scores))
+        hit, j = cands.where[best]
+        others = [scores[i] for i, (h, _) in enumerate(cands.where) if h.chunk.id != hit.chunk.id]
+        feats = dict(zip(SENTENCE_FEATURES, cands.features[best].tolist(), strict=True))
+        feats["score"] = float(scores[best])
+        feats["margin"] = float(scores[best] - max(others)) if others else 1.0
+        in_chunk = {jj: float(scores[i]) for i, (h, jj) in enumerate(cands.where)
+                    if h.chunk.id == hit.chunk.id}
+        return self._widen(hit.chunk, j, feats, is_list_question(question), in_chunk)
+
+    def _widen(self, chunk: Chunk, j: int, feats: dict[str, float], list_question: bool,
+               scores: dict[int, float]) -> Span:
+        """Grow one sentence into the run a reader needs: a list with its lead-in, the
+        sentence that a leading 'They…' refers to, or a neighbour that scores nearly as well
+        (answers often sit in the sentence after the one that names the topic)."""
+        sents, text = chunk.sentences, chunk.text
         start, end = sents[j]
-        text = chunk.text
         items = _list_run(text, sents, j)
         if items is not None and (list_question or text[start:end].rstrip().endswith(":")):
             first, last = items
-            return Span(chunk, sents[first][0], sents[last][1], span.score, span.features, j)
+            return Span(chunk, sents[first][0], sents[last][1], j, feats)
         if j > 0 and _BACK_REFERENCE.match(text[start:end]) and _same_paragraph(text, sents, j):
             prev_start = sents[j - 1][0]
             if end - prev_start <= MAX_ANSWER_CHARS or list_question:
                 start = prev_start
+        elif self.cal.window_delta > 0:
+            near = [n for n in (j - 1, j + 1) if n in scores
+                    and scores[n] >= scores[j] - self.cal.window_delta
+                    and max(end, sents[n][1]) - min(start, sents[n][0]) <= MAX_ANSWER_CHARS]
+            if near:
+                n = max(near, key=lambda k: scores[k])
+                start, end = min(start, sents[n][0]), max(end, sents[n][1])
         if end - start > MAX_ANSWER_CHARS and not list_question:
             cut = text.rfind(" ", start, start + MAX_ANSWER_CHARS)
             end = cut if cut > start else start + MAX_ANSWER_CHARS
-        return Span(chunk, start, end, span.score, span.features, j)
+        return Span(chunk, start, end, j, feats)
 
     def highlights(self, answer: str, question: str) -> list[tuple[int, int]]:
         wanted = set(terms(question))

@@ -7,7 +7,8 @@ from functools import lru_cache
 
 import Stemmer
 
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+# Hyphenated names split into parts, so "open rmf" meets "Open-RMF".
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 # English stopwords plus the question words that carry no topic.
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being

@@ -1,0 +1,205 @@
+"""Fit the sentence-scoring weights and the confidence threshold on labelled question sets.
+
+    python -m retriever.calibrate --index DIR bench/questions/sample.jsonl ... [--write]
+
+Sentence weights: a conditional-logit model (softmax over each question's candidate
+sentences; positives are sentences that contain a gold answer). Window: how close in score a neighbouring sentence must be to join the answer. Confidence: logistic
+regression of "the answer is right" on the chosen answer's features, over answerable and
+unanswerable questions alike. The threshold is the one that maximises right answers plus
+right abstentions while keeping wrong abstentions on answerable questions at or under 5%.
+Each set is also scored with weights fitted on the *other* sets, so the figures printed
+under "held out" are not flattered by fitting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+from bench.metrics import answer_correct, normalize_answer
+from bench.questions import Question, load_questions
+from retriever.engine import CANDIDATE_CHUNKS, Engine
+from retriever.extract import (
+    CALIBRATION_FILE,
+    CONFIDENCE_FEATURES,
+    SENTENCE_FEATURES,
+    Calibration,
+)
+
+L2 = 0.05
+MAX_FALSE_ABSTAIN = 0.05
+
+
+def _sentence_groups(engine: Engine, questions: list[Question]) -> list[tuple[np.ndarray,
+                                                                             np.ndarray]]:
+    groups = []
+    for q in questions:
+        if not q.answers:
+            continue
+        qvec = engine.encode(q.question)
+        hits = engine.index.search(qvec, q.question, k=CANDIDATE_CHUNKS)
+        cands = engine.extractor.candidates(qvec, q.question, hits)
+        golds = [normalize_answer(g) for g in q.answers]
+        labels = np.array([
+            any(g and g in normalize_answer(h.chunk.text[slice(*h.chunk.sentences[j])])
+                for g in golds)
+            for h, j in cands.where], dtype=bool)
+        if labels.any():
+            groups.append((cands.features, labels))
+    return groups
+
+
+def fit_sentence_weights(groups: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = L2 * float(w @ w), 2 * L2 * w
+        for feats, labels in groups:
+            z = feats @ w
+            z -= z.max()
+            p = np.exp(z)
+            p /= p.sum()
+            pos = p * labels
+            mass = pos.sum()
+            total -= float(np.log(mass + 1e-12))
+            grad += feats.T @ (p - pos / (mass + 1e-12))
+        return total / len(groups), grad / len(groups)
+
+    w0 = Calibration().weight_vector()
+    return np.asarray(minimize(loss, w0, jac=True, method="L-BFGS-B").x)
+
+
+def _answers(engine: Engine, questions: list[Question]) -> tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray]:
+    """Feature rows of each chosen answer, whether it is right, whether it is answerable."""
+    rows, right, answerable = [], [], []
+    for q in questions:
+        qvec = engine.encode(q.question)
+        hits = engine.index.search(qvec, q.question, k=CANDIDATE_CHUNKS)
+        span = engine.extractor.best_span(qvec, q.question, hits)
+        feats = span.features if span else {}
+        rows.append([feats.get(f, 0.0) for f in CONFIDENCE_FEATURES])
+        answerable.append(bool(q.answers))
+        right.append(bool(q.answers) and span is not None
+                     and answer_correct(span.text, q.answers, q.match))
+    return np.array(rows), np.array(right), np.array(answerable)
+
+
+def fit_confidence(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    mu, sd = x.mean(0), x.std(0) + 1e-9
+    xs = np.hstack([np.ones((len(x), 1)), (x - mu) / sd])
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = xs @ w
+        p = 1 / (1 + np.exp(-z))
+        eps = 1e-12
+        total = -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + L2 * w[1:] @ w[1:]
+        grad = xs.T @ (p - y) / len(y)
+        grad[1:] += 2 * L2 * w[1:]
+        return float(total), grad
+
+    w = np.asarray(minimize(loss, np.zeros(xs.shape[1]), jac=True, method="L-BFGS-B").x)
+    # Fold the standardisation back in, so confidence needs only raw features at run time.
+    weights = w[1:] / sd
+    bias = w[0] - float((w[1:] * mu / sd).sum())
+    return np.concatenate([[bias], weights])
+
+
+def choose_threshold(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> float:
+    best, best_t = -1.0, 0.5
+    for t in np.linspace(0.05, 0.95, 91):
+        answered = conf >= t
+        false_abstain = np.mean(~answered[answerable]) if answerable.any() else 0.0
+        if false_abstain > MAX_FALSE_ABSTAIN:
+            continue
+        good = np.sum(answered & right) + np.sum(~answered & ~answerable)
+        if good > best:
+            best, best_t = float(good), float(t)
+    return round(best_t, 2)
+
+
+def evaluate(engine: Engine, questions: list[Question]) -> dict[str, float]:
+    x, right, answerable = _answers(engine, questions)
+    cal = engine.calibration
+    z = cal.conf_bias + x @ np.array([cal.conf_weights[f] for f in CONFIDENCE_FEATURES])
+    answered = 1 / (1 + np.exp(-z)) >= cal.threshold
+    n_ans = max(1, int(answerable.sum()))
+    n_un = max(1, int((~answerable).sum()))
+    return {
+        "answer_accuracy": float(np.sum(answered & right) / n_ans),
+        "abstained_unanswerable": float(np.sum(~answered & ~answerable) / n_un),
+        "false_abstain": float(np.sum(~answered & answerable) / n_ans),
+    }
+
+
+def fit(engine: Engine, questions: list[Question]) -> Calibration:
+    weights = fit_sentence_weights(_sentence_groups(engine, questions))
+    cal = Calibration(sentence_weights=dict(zip(SENTENCE_FEATURES, map(float, weights),
+                                                strict=True)))
+    _use(engine, cal)
+    cal.window_delta = choose_window(engine, questions)
+    x, right, answerable = _answers(engine, questions)
+    w = fit_confidence(x, right.astype(float))
+    cal.conf_bias = float(w[0])
+    cal.conf_weights = dict(zip(CONFIDENCE_FEATURES, map(float, w[1:]), strict=True))
+    conf = 1 / (1 + np.exp(-(x @ w[1:] + w[0])))
+    cal.threshold = choose_threshold(conf, right, answerable)
+    return cal
+
+
+def choose_window(engine: Engine, questions: list[Question]) -> float:
+    """The smallest neighbour margin whose answers contain the gold about as often as the best:
+    a wider answer is only worth its length when it is more often right."""
+    scale = float(np.abs(engine.extractor.weights).sum()) or 1.0
+    results = []
+    for delta in (0.0, 0.02, 0.05, 0.1, 0.2, 0.4):
+        engine.calibration.window_delta = delta * scale
+        _x, right, answerable = _answers(engine, questions)
+        results.append((float(right[answerable].mean()), delta * scale))
+    top = max(acc for acc, _ in results)
+    return min(d for acc, d in results if acc >= top - 0.01)
+
+
+def _use(engine: Engine, cal: Calibration) -> None:
+    engine.calibration = cal
+    engine.extractor.cal = cal
+    engine.extractor.weights = cal.weight_vector()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("sets", nargs="+", type=Path)
+    parser.add_argument("--write", action="store_true", help=f"write {CALIBRATION_FILE.name}")
+    args = parser.parse_args()
+    engine = Engine.load(args.index)
+    sets = {p.name: load_questions(p) for p in args.sets}
+    if len(sets) > 1:
+        for name, qs in sets.items():
+            rest = [q for other, oq in sets.items() if other != name for q in oq]
+            _use(engine, fit(engine, rest))
+            print(f"held out {name}: {json.dumps(evaluate(engine, qs))}")
+    everything = [q for qs in sets.values() for q in qs]
+    cal = fit(engine, everything)
+    cal.fitted_on = sorted(sets)
+    _use(engine, cal)
+    for name, qs in sets.items():
+        print(f"fitted   {name}: {json.dumps(evaluate(engine, qs))}")
+    print("threshold  answer_accuracy  abstained_unanswerable  false_abstain   (all sets, fitted)")
+    for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, cal.threshold):
+        cal.threshold, chosen = t, cal.threshold
+        r = evaluate(engine, everything)
+        print(f"{t:9.2f}  {r['answer_accuracy']:15.3f}  {r['abstained_unanswerable']:22.3f}"
+              f"  {r['false_abstain']:13.3f}")
+        cal.threshold = chosen
+    print(json.dumps(asdict(cal), indent=2))
+    if args.write:
+        CALIBRATION_FILE.write_text(json.dumps(asdict(cal), indent=2) + "\n")
+        print(f"wrote {CALIBRATION_FILE}")
+
+
+if __name__ == "__main__":
+    main()
