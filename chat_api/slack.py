@@ -10,7 +10,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
@@ -58,15 +57,15 @@ class SlackConfig:
         """Read the Slack fields from Settings, falling back to the environment for any it lacks."""
 
         def pick(attr: str, env: str) -> str | None:
-            value = getattr(settings, attr, None)
+            # Settings already read the environment; an explicit None there means "unset".
+            value = getattr(settings, attr) if hasattr(settings, attr) else os.environ.get(env)
             if value is not None and hasattr(value, "get_secret_value"):
                 value = value.get_secret_value()
-            if value is None:
-                value = os.environ.get(env)
             return (str(value).strip() or None) if value is not None else None
 
-        ephemeral = getattr(settings, "slack_ephemeral", None)
-        if ephemeral is None:
+        if hasattr(settings, "slack_ephemeral"):
+            ephemeral = settings.slack_ephemeral
+        else:
             raw = os.environ.get("GOVQA_SLACK_EPHEMERAL", "")
             ephemeral = raw.strip().lower() in {"1", "true", "yes", "on"}
         return cls(
@@ -268,11 +267,40 @@ def create_socket_mode_handler(
 
 
 def run_socket_mode(settings: Any) -> None:
-    """`govqa slack`: load the engine from settings.index_dir and serve Slack over Socket Mode."""
-    from retriever.engine import Engine
+    """`govqa slack`: load the engine from settings.index_dir and serve Slack over Socket Mode.
+
+    The engine sits in the same EngineSlot as under `govqa serve`, so a `govqa ingest` into
+    the index directory is picked up here too.
+    """
+    from chat_api.engines import EngineSlot, watch_index
 
     config = SlackConfig.from_settings(settings)
+    if not (config.bot_token and config.app_token):
+        raise GovqaError(
+            "Slack Socket Mode is not configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN"
+        )
+    slot = EngineSlot(settings.index_dir, settings.model, settings.base_url)
+    slot.start(build_missing=True)
+    slot.get()  # raises the load error, if any, as one line
     store = FeedbackStore(settings.feedback_path)
-    engine = Engine.load(Path(settings.index_dir), model=settings.model)
-    handler = create_socket_mode_handler(config, lambda: engine, store)
-    asyncio.run(handler.start_async())
+
+    async def serve() -> None:
+        handler = create_socket_mode_handler(config, slot.get, store)
+        # Referenced here until exit, so the task is not garbage-collected while it runs.
+        watcher = None
+        if settings.reload_interval > 0:
+            watcher = asyncio.create_task(watch_index(slot, settings.reload_interval))
+        log.warning("govqa answering Slack over Socket Mode (index %s)", slot.get().index_version)
+        try:
+            await handler.start_async()
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+            await handler.close_async()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()

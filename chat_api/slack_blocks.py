@@ -13,8 +13,8 @@ ACTION_UNHELPFUL = "govqa_feedback_down"
 
 # Slack rejects a section whose text is longer than 3000 characters.
 _SECTION_LIMIT = 3000
-# The notification/fallback `text` is shown in push notifications; keep it short.
-_FALLBACK_LIMIT = 300
+# The fallback `text` goes to notifications and screen readers; Slack trims it for display.
+_FALLBACK_LIMIT = 3000
 
 NO_ANSWER = "The site doesn't cover this, as far as I can tell."
 
