@@ -377,8 +377,8 @@
   var wrapper = el("div", { class: "gq-root" }, [panel, launcher]);
   function mount() {
     if (wrapper.isConnected) return;
+    renderAll(); // before the log is attached, so restored history is not re-announced
     root.appendChild(wrapper);
-    renderAll();
     applyOpen(!!state.open); // reopened after navigation, without stealing focus from the page
     log.scrollTop = log.scrollHeight;
     host.setAttribute("data-ready", "");
