@@ -6,25 +6,16 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from bs4.element import Doctype, ProcessingInstruction
+from bs4 import BeautifulSoup, Tag
 
+from ingest.inline import DROP_TAGS, INLINE_TAGS, all_bold, inline_text, is_text, soft
 from ingest.slug import SlugRegistry
+from ingest.tables import is_layout_table, table_lines
 from ingest.text import clean_line, clean_lines, informative_alt
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # A bold-only paragraph used as a heading sits below every real heading level.
 BOLD_LEVEL = 7
-DROP_TAGS = {
-    "script", "style", "noscript", "template", "svg", "button", "input", "select",
-    "textarea", "form", "nav", "head", "meta", "link", "object", "embed", "canvas",
-}
-INLINE_TAGS = {
-    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark",
-    "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "del",
-    "ins", "font", "label", "big", "tt", "strike",
-}
-_BOLD = {"strong", "b"}
 _MAX_BOLD_HEADING = 160
 
 
@@ -47,52 +38,10 @@ class Section:
 
 
 def _classes(tag: Tag) -> list[str]:
-    value = tag.get("class") or []
-    return value if isinstance(value, list) else str(value).split()
-
-
-def _is_text(node: object) -> bool:
-    return isinstance(node, NavigableString) and not isinstance(
-        node, Comment | Doctype | ProcessingInstruction
-    )
-
-
-_LINE_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "blockquote", "dt",
-              "dd", "pre", "figcaption"}
-
-
-def inline_text(tag: Tag | NavigableString, skip: set[str] | None = None,
-                lines: bool = False) -> str:
-    """The text of an element with `<br>` as a newline; dropped tags and `skip` left out.
-    With `lines`, each paragraph-like descendant also starts a new line."""
-    if _is_text(tag):
-        return _soft(str(tag))
-    if not isinstance(tag, Tag):
-        return ""
-    parts: list[str] = []
-    for node in tag.descendants:
-        if _is_text(node):
-            if _excluded(node, tag, skip):
-                continue
-            parts.append(_soft(str(node)))
-        elif isinstance(node, Tag) and (node.name == "br" or (lines and node.name in _LINE_TAGS)):
-            parts.append("\n")
-    return "".join(parts)
-
-
-def _excluded(node: NavigableString, root: Tag, skip: set[str] | None) -> bool:
-    """Whether a text node sits inside a dropped (or skipped) element below `root`."""
-    for parent in node.parents:
-        if parent is root or parent is None:
-            return False
-        if parent.name in DROP_TAGS or (skip and parent.name in skip):
-            return True
-    return False
-
-
-def _soft(text: str) -> str:
-    """Source line breaks inside HTML text are just spaces; only <br> breaks a line."""
-    return text.replace("\r", " ").replace("\n", " ")
+    value = tag.get("class")
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else str(value).split()
 
 
 def is_bold_only(p: Tag) -> bool:
@@ -100,9 +49,7 @@ def is_bold_only(p: Tag) -> bool:
     text = clean_line(inline_text(p))
     if not text or len(text) > _MAX_BOLD_HEADING or text.endswith(":"):
         return False
-    outer = [b for b in p.find_all(_BOLD) if b.find_parent(_BOLD) is None]
-    bold = " ".join(clean_line(inline_text(b)) for b in outer)
-    return bool(bold) and re.sub(r"\W", "", bold) == re.sub(r"\W", "", text)
+    return all_bold(p, text)
 
 
 class SectionBuilder:
@@ -161,8 +108,8 @@ class SectionBuilder:
 
     def walk(self, node: Tag) -> None:
         for child in list(node.children):
-            if _is_text(child):
-                self._inline.append(_soft(str(child)))
+            if is_text(child):
+                self._inline.append(soft(str(child)))
             elif isinstance(child, Tag):
                 self.element(child)
         self.flush()
@@ -275,8 +222,8 @@ class SectionBuilder:
         for child in tag.children:
             if child is summary:
                 continue
-            if _is_text(child):
-                self._inline.append(_soft(str(child)))
+            if is_text(child):
+                self._inline.append(soft(str(child)))
             elif isinstance(child, Tag):
                 self.element(child)
         self.flush()
@@ -348,99 +295,6 @@ def _dedupe_alts(section: Section) -> Section:
     return section
 
 
-def _own_rows(table: Tag) -> list[Tag]:
-    return [r for r in table.find_all("tr") if r.find_parent("table") is table]
-
-
-def is_layout_table(table: Tag) -> bool:
-    rows = _own_rows(table)
-    widths = [sum(_int(c.get("colspan")) for c in r.find_all(("td", "th"), recursive=False))
-              for r in rows]
-    if not widths or max(widths) <= 1:
-        return True
-    return any(
-        cell.find(("ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "details"))
-        for r in rows for cell in r.find_all(("td", "th"), recursive=False)
-    )
-
-
-def table_lines(table: Tag) -> list[str]:
-    """Rows as text, each cell labelled by its column header: "Header: cell; Header: cell".
-
-    colspan and rowspan are expanded into a grid first so every cell meets its header.
-    """
-    grid: list[list[tuple[str, bool]]] = []
-    spans: dict[tuple[int, int], tuple[str, bool]] = {}
-    rows = _own_rows(table)
-    for r, row in enumerate(rows):
-        cells: list[tuple[str, bool]] = []
-        c = 0
-        for cell in row.find_all(("td", "th"), recursive=False):
-            while (r, c) in spans:
-                cells.append(spans.pop((r, c)))
-                c += 1
-            text = _join_cell(clean_lines(inline_text(cell, lines=True)))
-            is_header = cell.name == "th" or cell.find_parent("thead") is not None or (
-                bool(text) and _all_bold(cell, text)
-            )
-            value = (text, is_header)
-            colspan = _int(cell.get("colspan"))
-            rowspan = _int(cell.get("rowspan"))
-            for dc in range(colspan):
-                cells.append(value if dc == 0 else ("", value[1]))
-                for dr in range(1, rowspan):
-                    spans[(r + dr, c + dc)] = value if dc == 0 else ("", value[1])
-            c += colspan
-        while (r, c) in spans:
-            cells.append(spans.pop((r, c)))
-            c += 1
-        grid.append(cells)
-    grid = [row for row in grid if any(text for text, _ in row)]
-    if not grid:
-        return []
-    header: list[str] = []
-    if len(grid) > 1 and all(is_th for text, is_th in grid[0] if text):
-        header = [text for text, _ in grid[0]]
-        grid = grid[1:]
-    lines = []
-    for row in grid:
-        cells = [text for text, _ in row]
-        if not header and len(row) == 2 and all(cells):
-            lines.append(f"{cells[0]}: {cells[1]}")  # a key/value table
-            continue
-        parts = []
-        for i, text in enumerate(cells):
-            if not text:
-                continue
-            label = header[i] if i < len(header) else ""
-            parts.append(f"{label}: {text}" if label and label != text else text)
-        if parts:
-            lines.append("; ".join(parts))
-    return lines
-
-
-def _join_cell(lines: list[str]) -> str:
-    """A cell's paragraphs on one line: list-like entries get commas, sentences spaces."""
-    out = ""
-    for line in lines:
-        if out:
-            out += " " if out[-1] in ".!?:;," else ", "
-        out += line
-    return out
-
-
-def _all_bold(cell: Tag, text: str) -> bool:
-    outer = [b for b in cell.find_all(_BOLD) if b.find_parent(_BOLD) is None]
-    bold = " ".join(clean_line(inline_text(b)) for b in outer)
-    return bool(bold) and re.sub(r"\W", "", bold) == re.sub(r"\W", "", text)
-
-
-def _int(value: object) -> int:
-    try:
-        return max(1, min(int(str(value)), 50))
-    except (TypeError, ValueError):
-        return 1
-
 
 _TEMPLATE_CARD = re.compile(r"this is a title for your card", re.I)
 _CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ]{6,}\d")
@@ -498,3 +352,4 @@ def lead_heading_levels(root: Tag) -> dict[int, int]:
         return {}
     below = min(level for level in levels if level != top)
     return {top: below}
+

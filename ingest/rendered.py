@@ -25,7 +25,7 @@ _TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]+$")
 def _strip_chrome(root: Tag) -> None:
     for tag in root.find_all(_CHROME_TAGS):
         tag.decompose()
-    for tag in root.find_all(attrs={"role": True}):
+    for tag in root.find_all(role=True):
         if not tag.decomposed and str(tag.get("role")).lower() in _CHROME_ROLES:
             tag.decompose()
     for tag in root.find_all(class_=True):
