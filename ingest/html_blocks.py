@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Tag
 
-from ingest.inline import DROP_TAGS, INLINE_TAGS, all_bold, inline_text, is_text, soft
+from ingest.inline import BOLD, DROP_TAGS, INLINE_TAGS, all_bold, inline_text, is_text, soft
 from ingest.slug import SlugRegistry
 from ingest.tables import is_layout_table, table_lines
 from ingest.text import clean_line, clean_lines, informative_alt
@@ -50,6 +50,29 @@ def is_bold_only(p: Tag) -> bool:
     if not text or len(text) > _MAX_BOLD_HEADING or text.endswith(":"):
         return False
     return all_bold(p, text)
+
+
+def bold_first_line(p: Tag) -> tuple[str, str] | None:
+    """(title, rest) when a paragraph's first line, up to its first <br>, is all bold."""
+    head: list[str] = []
+    bold: list[str] = []
+    for child in p.children:
+        if isinstance(child, Tag) and child.name == "br":
+            break
+        text = inline_text(child) if isinstance(child, Tag) else soft(str(child))
+        head.append(text)
+        if isinstance(child, Tag) and child.name in BOLD:
+            bold.append(text)
+    else:
+        return None  # no <br>: one line
+    title = clean_line("".join(head))
+    if not title or title.endswith(":") or len(title) > _MAX_BOLD_HEADING:
+        return None
+    if re.sub(r"\W", "", "".join(bold)) != re.sub(r"\W", "", title):
+        return None
+    lines = inline_text(p).split("\n", 1)
+    rest = lines[1] if len(lines) > 1 else ""
+    return (title, rest) if clean_line(rest) else None
 
 
 class SectionBuilder:
@@ -163,10 +186,17 @@ class SectionBuilder:
         if p.find(_BLOCK_TAGS):
             self.walk(p)
             return
-        if is_bold_only(p) and not p.find_parent(("li", "td", "th", "summary")):
+        if p.find_parent(("li", "td", "th", "summary")):
+            self.add(inline_text(p))
+        elif is_bold_only(p):
             self.heading(BOLD_LEVEL, inline_text(p))
-            return
-        self.add(inline_text(p))
+        elif (lead := bold_first_line(p)) is not None:
+            # "**Title**<br>Body": the bold first line is a heading over the rest.
+            title, body = lead
+            self.heading(BOLD_LEVEL, title)
+            self.add(body)
+        else:
+            self.add(inline_text(p))
 
     def _lead_in(self, group: int) -> None:
         """Keep a list or table with the sentence that introduces it."""

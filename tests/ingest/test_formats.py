@@ -71,6 +71,13 @@ def test_classic_bold_lines_with_br_become_headings(corpus: Path, read_one, sect
         "The WOG ‘Ask Jamie’ Virtual Assistant will bring about the following benefits:",
         "Greater convenience and accessibility to the government, 24/7;",
     ]
+    # "**Title**<br>Body" in kramdown: the bold line heads its own section.
+    assert [c.section[1:] for c in chunks][3:5] == [
+        ["What are some of the new developments?", "Ask Jamie is now available across agencies"],
+        ["What are some of the new developments?", "Ask Jamie is now Multi-channel"],
+    ]
+    assert texts["Ask Jamie is now available across agencies"].startswith(
+        "With the ‘No Wrong Door’ approach, Ask Jamie pulls information")
     assert not MARKUP.search(page.text)
 
 
