@@ -13,6 +13,7 @@ from ingest.html_blocks import Section, html_sections
 from ingest.text import clean_line
 
 MAX_BYTES = 5 * 1024 * 1024
+_LIQUID_LOGIC = re.compile(r"\{%-?\s*(?:if|for|include|assign|capture|unless|case|block)\b")
 
 
 class SkipPage(Exception):  # noqa: N818 - it is a reason to skip, not an error
@@ -87,16 +88,20 @@ def parse_document(text: str, rel_path: str, content_type: str = "") -> ParsedPa
                 f"unknown JSON: not valid JSON ({exc.msg}, line {exc.lineno})"
             ) from None
         return parse_isomer_json(data, rel_path)
+    if stripped.startswith("---"):
+        return parse_front_matter_page(text, rel_path, html_body=suffix in (".html", ".htm"))
     if suffix in (".html", ".htm") or "html" in content_type or (
         stripped[:15].lower().startswith(("<!doctype html", "<html"))
     ):
+        if _LIQUID_LOGIC.search(text):
+            raise SkipPage("a Liquid template, not a rendered page")
         from ingest.rendered import parse_rendered
 
         return parse_rendered(text, rel_path)
     return parse_front_matter_page(text, rel_path)
 
 
-def parse_front_matter_page(text: str, rel_path: str) -> ParsedPage:
+def parse_front_matter_page(text: str, rel_path: str, html_body: bool = False) -> ParsedPage:
     try:
         meta, body = split_front_matter(text)
     except FrontMatterError as exc:
@@ -112,8 +117,9 @@ def parse_front_matter_page(text: str, rel_path: str) -> ParsedPage:
         from ingest.layouts import layout_sections
 
         return ParsedPage(title, permalink, description, "layout", layout_sections(meta))
-    if variant == "tiptap":
-        return ParsedPage(title, permalink, description, "tiptap", html_sections(body))
+    if variant == "tiptap" or html_body:
+        fmt = "tiptap" if variant == "tiptap" else "html"
+        return ParsedPage(title, permalink, description, fmt, html_sections(body))
     from ingest.markdown import markdown_sections
 
     fmt = "markdown" if variant == "markdown" else "classic"

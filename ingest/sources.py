@@ -10,6 +10,10 @@ from pathlib import Path
 from ingest.formats import MAX_BYTES
 
 PAGE_SUFFIXES = {".md", ".markdown", ".html", ".htm", ".json"}
+# Folders of a Jekyll/Isomer checkout that hold templates, styles, data or build output,
+# never pages (collections such as _about-us do hold pages, so "_" alone says nothing).
+SKIP_DIRS = {"_layouts", "_includes", "_sass", "_site", "_data", "_plugins", "node_modules",
+             "vendor", "assets", "misc"}
 
 
 @dataclass
@@ -41,7 +45,7 @@ def _read_file(path: Path, rel: str) -> Item:
 def iter_directory(root: Path) -> Iterator[Item]:
     """Page files under a directory, in a stable order; hidden entries are left out."""
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
         for name in sorted(filenames):
             if name.startswith(".") or Path(name).suffix.lower() not in PAGE_SUFFIXES:
                 continue

@@ -29,8 +29,12 @@ def bad_dir(tmp_path: Path) -> Path:
         "broken.json": b'{"broken": \n',
         "no-text.md": b"---\ntitle: Empty\npermalink: /e/\nvariant: tiptap\n---\n<p></p>\n",
         "photo.png": b"\x89PNG\r\n",  # not a page suffix: a folder scan leaves it out
+        "template.html": b"<html><body>{% for post in site.posts %}{{ post.title }}"
+                         b"{% endfor %}</body></html>",
+        "_layouts/page.html": b"<html>{{ content }}</html>",  # a Jekyll folder: left out
     }
     for name, data in files.items():
+        (folder / name).parent.mkdir(exist_ok=True)
         (folder / name).write_bytes(data)
     with open(folder / "huge.md", "wb") as fh:
         fh.truncate(5 * 1024 * 1024 + 1)
@@ -50,6 +54,7 @@ def expected_skips(folder: Path) -> list[Skipped]:
         ("not-a-mapping.md", "broken front matter: not a mapping of keys to values"),
         ("package.json",
          "unknown JSON: not an Isomer page (needs layout, page and content)"),
+        ("template.html", "a Liquid template, not a rendered page"),
         ("unclosed.md", "broken front matter: not closed by a '---' line"),
     ]]
 
@@ -73,7 +78,7 @@ def test_cli_goes_on_after_bad_input(bad_dir: Path, tmp_path: Path, capsys) -> N
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[2] == ("read 2 pages, 20 chunks: 2 added, 0 updated, 0 unchanged, 0 removed, "
-                        "11 skipped (dry run: nothing written)")
+                        "12 skipped (dry run: nothing written)")
     assert lines[3:] == [f"skipped {s.source}: {s.reason}" for s in expected_skips(bad_dir)]
 
 
