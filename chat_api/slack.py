@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger import get_bolt_logger
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -31,6 +33,7 @@ from govqa.errors import GovqaError
 from retriever.records import Answer
 
 if TYPE_CHECKING:
+    from chat_api.metrics import Metrics
     from retriever.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -113,6 +116,13 @@ def question_text(text: str) -> str:
     return " ".join(_MENTION.sub(" ", text or "").split())
 
 
+class _SameTokenFilter(logging.Filter):
+    """Drop Bolt's warning that the client's token wins over SLACK_BOT_TOKEN: it is that token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def _web_client(config: SlackConfig) -> AsyncWebClient:
     kwargs: dict[str, Any] = {"token": config.bot_token}
     if config.api_url:
@@ -134,9 +144,13 @@ def build_app(
     get_engine: Callable[[], Engine],
     store: FeedbackStore,
     *,
+    metrics: Metrics | None = None,
     socket_mode: bool = False,
 ) -> AsyncApp:
     """The Bolt app with every listener; HTTP mode verifies signatures, Socket Mode needs none."""
+    bolt_logger = get_bolt_logger(AsyncApp)
+    if not any(isinstance(f, _SameTokenFilter) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_SameTokenFilter())
     app = AsyncApp(
         client=_web_client(config),
         signing_secret=config.signing_secret or "",
@@ -150,6 +164,8 @@ def build_app(
         # Engine work is a few ms of CPU; a thread keeps the event loop free for acks anyway.
         answer = await asyncio.to_thread(engine.ask, question, conversation_id=conversation_id)
         await asyncio.to_thread(_record_question, store, answer)
+        if metrics is not None:
+            metrics.count_answer(answer.answered, "slack")
         return answer
 
     @app.middleware
@@ -244,14 +260,20 @@ def build_app(
 
 
 def create_slack_handler(
-    settings: Any, get_engine: Callable[[], Engine], store: FeedbackStore
+    settings: Any,
+    get_engine: Callable[[], Engine],
+    store: FeedbackStore,
+    metrics: Metrics | None = None,
 ) -> AsyncSlackRequestHandler | None:
-    """The handler behind `POST /slack/events`, or None (and one log line) without tokens."""
+    """The handler behind `POST /slack/events`, or None (and one log line) without tokens.
+
+    With `metrics`, Slack's answers and abstentions are counted with source="slack".
+    """
     config = SlackConfig.from_settings(settings)
     if not config.http_ready:
         log.warning(NOT_CONFIGURED)
         return None
-    return AsyncSlackRequestHandler(build_app(config, get_engine, store))
+    return AsyncSlackRequestHandler(build_app(config, get_engine, store, metrics=metrics))
 
 
 def create_socket_mode_handler(

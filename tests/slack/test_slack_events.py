@@ -249,3 +249,28 @@ def test_a_retried_event_gives_no_second_answer(slack, fake_slack) -> None:
         ("C0GENERAL", "1700005000.000100"),
         ("D0SENTINEL", None),
     ]
+
+
+def test_url_verification_challenge_is_echoed(slack) -> None:
+    # Slack sends this, signed, when an admin pastes the request URL into the app's settings.
+    body = json.dumps({"token": "x", "challenge": "c0ffee", "type": "url_verification"})
+    response = slack.post(body, "application/json")
+    assert (response.status_code, response.json()) == (200, {"challenge": "c0ffee"})
+
+
+def test_unusable_questions_get_a_short_explanation(slack, fake_slack) -> None:
+    slack.command("x" * 1001)
+    [post] = fake_slack.wait_posts(1)
+    assert post.body == {
+        "text": "Sorry: the question is 1001 characters long; the limit is 1000",
+        "response_type": "ephemeral",
+    }
+
+    slack.event(mention("", "1700008000.000100", channel="C0EMPTY"))
+    [_, usage] = fake_slack.wait_posts(2)
+    assert usage.body == {
+        "channel": "C0EMPTY",
+        "thread_ts": "1700008000.000100",
+        "text": USAGE,
+        "team_id": "T0TEAM",
+    }

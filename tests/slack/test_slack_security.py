@@ -67,9 +67,7 @@ def test_unsigned_or_stale_requests_get_401_and_nothing_is_posted(slack, fake_sl
     genuine_ts = f"{time.time():.6f}"  # a message of its own for every case
     assert slack.event(mention_event(genuine_ts, "C0GENUINE")).status_code == 200
     fake_slack.wait_for(lambda _: fake_slack.posts(), "the genuine request's answer")
-    assert [(p.kind, p.body.get("channel")) for p in fake_slack.posts()] == [
-        ("api", "C0GENUINE")
-    ]
+    assert [(p.kind, p.body.get("channel")) for p in fake_slack.posts()] == [("api", "C0GENUINE")]
 
 
 @pytest.mark.parametrize(
