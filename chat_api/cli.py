@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import copy
 import os
 import shutil
 import tempfile
@@ -33,6 +34,16 @@ def load_settings(**overrides: object) -> Settings:
         env = field.upper() if field.upper().startswith("SLACK_") else f"GOVQA_{field.upper()}"
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         raise SettingsError(f"{env}: {message}") from None
+
+
+def log_config() -> dict[str, object]:
+    """uvicorn's logging, extended so our own log lines share its format and handler."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for name in ("chat_api", "retriever", "ingest"):
+        config["loggers"][name] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 @click.command()
@@ -75,6 +86,7 @@ def serve(index_dir: Path | None, host: str | None, port: int | None, workers: i
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         access_log=settings.access_log,
+        log_config=log_config(),
         log_level="info",
         timeout_graceful_shutdown=10,
     )

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 EngineLoader = Callable[[Path, "str | None", "ConversationStore"], "Engine"]
 
 
+# With nothing to serve, a failed load is retried this often even if the index looks unchanged.
+RETRY_SECONDS = 5.0
+
+
 class NotReady(GovqaError):
     """The model and index are still loading, or could not be loaded."""
 
@@ -32,7 +36,11 @@ class NotReady(GovqaError):
 def load_engine(index_dir: Path, model: str | None, conversations: ConversationStore) -> Engine:
     from retriever.engine import Engine
 
-    return Engine.load(index_dir, model, conversations=conversations)
+    engine = Engine.load(index_dir, model, conversations=conversations)
+    # Engine falls back to a fresh store when handed an empty one (it is falsy, having a
+    # __len__); visitors' follow-ups must survive a reload, so hand it ours regardless.
+    engine.conversations = conversations
+    return engine
 
 
 def ensure_index(index_dir: Path, model: str | None, base_url: str) -> bool:
@@ -99,6 +107,7 @@ class EngineSlot:
         self.load_seconds: float | None = None
         # The on-disk version last attempted, so a broken index is not retried in a loop.
         self.attempted_version: str | None = None
+        self._attempted_at = 0.0
         self._reload_lock = threading.Lock()
 
     @property
@@ -138,6 +147,7 @@ class EngineSlot:
         with self._reload_lock:
             self.loading = True
             self.attempted_version = index_version_on_disk(self.index_dir)
+            self._attempted_at = time.monotonic()
             started = time.perf_counter()
             try:
                 new = self._loader(self.index_dir, self.model, self.conversations)
@@ -158,9 +168,12 @@ class EngineSlot:
             return old_version, new.index_version
 
     def changed_on_disk(self) -> bool:
-        """Whether a version other than the one last attempted is live on disk now."""
+        """Whether a version other than the one last attempted is live on disk now (or,
+        while nothing is being served, whether it is time to retry a failed load)."""
         if self._reload_lock.locked():
             return False
+        if self._engine is None and time.monotonic() - self._attempted_at > RETRY_SECONDS:
+            return True
         on_disk = index_version_on_disk(self.index_dir)
         return on_disk is not None and on_disk != self.attempted_version
 
