@@ -102,7 +102,7 @@ def create_app(
     app.include_router(feedback.build_router(limiter, settings))
     app.include_router(admin.build_router())
     app.include_router(health.build_router())
-    _mount_slack(app, settings, slot, store)
+    _mount_slack(app, settings, slot, store, metrics)
     app.include_router(web.build_router(settings))
     app.mount("/static", StaticFiles(directory=settings.web_dir, check_dir=False), name="static")
 
@@ -120,7 +120,9 @@ def create_app(
     return app
 
 
-def _mount_slack(app: FastAPI, settings: Settings, slot: EngineSlot, store: FeedbackStore) -> None:
+def _mount_slack(
+    app: FastAPI, settings: Settings, slot: EngineSlot, store: FeedbackStore, metrics: Metrics
+) -> None:
     """POST /slack/events, only when Slack's tokens are set."""
     if not (settings.slack_bot_token and settings.slack_signing_secret):
         # Checked here so that a service without Slack never pays ~0.3 s to import Bolt.
@@ -128,7 +130,9 @@ def _mount_slack(app: FastAPI, settings: Settings, slot: EngineSlot, store: Feed
         return
     from chat_api.slack import create_slack_handler
 
-    handler: AsyncSlackRequestHandler | None = create_slack_handler(settings, slot.get, store)
+    handler: AsyncSlackRequestHandler | None = create_slack_handler(
+        settings, slot.get, store, metrics
+    )
     if handler is None:
         return
 

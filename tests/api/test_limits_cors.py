@@ -107,6 +107,6 @@ def test_responses_expose_the_request_id_to_scripts(client: TestClient) -> None:
     response = client.post(
         "/api/chat", json={"question": ANSWERABLE}, headers={"Origin": "https://www.tech.gov.sg"}
     )
-    exposed = response.headers["access-control-expose-headers"].lower().split(",")
-    exposed = {h.strip() for h in exposed}
+    names = response.headers["access-control-expose-headers"].lower().split(",")
+    exposed = {h.strip() for h in names}
     assert exposed == {"x-request-id", "retry-after"}
