@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.logger import get_bolt_logger
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
@@ -42,6 +42,8 @@ NOT_CONFIGURED = (
     "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable /slack/events"
 )
 USAGE = "Ask me about the site: `/ask <question>`, e.g. `/ask which countries attended DGX?`"
+# X-Slack-Retry-Reason over HTTP, and a Socket Mode envelope's retry_reason.
+TIMEOUT_RETRIES = frozenset({"http_timeout", "timeout"})
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -169,12 +171,19 @@ def build_app(
         return answer
 
     @app.middleware
-    async def drop_retries(body: dict[str, Any], next: Callable[[], Any]) -> BoltResponse | None:
-        # Slack re-sends an event it thinks was lost; the event_id stays the same, so
-        # answering only the first copy keeps a retry from posting a second answer.
+    async def drop_retries(
+        body: dict[str, Any], request: AsyncBoltRequest, next: Callable[[], Any]
+    ) -> BoltResponse | None:
+        # Slack re-sends an event it thinks was lost, with the same event_id: answer it once.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and recent.check_and_add(f"event:{event_id}"):
             log.info("ignoring a repeated Slack event %s", event_id)
+            return BoltResponse(status=200, body="")
+        # A timeout retry comes 3 s after a delivery that did arrive, maybe at another
+        # worker or replica that answers it; other retries mean the first one never landed.
+        reason = request.headers.get("x-slack-retry-reason", [""])[0]
+        if event_id and reason in TIMEOUT_RETRIES:
+            log.info("ignoring Slack's timeout retry of event %s", event_id)
             return BoltResponse(status=200, body="")
         return await next()  # type: ignore[no-any-return]
 

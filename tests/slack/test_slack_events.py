@@ -235,8 +235,8 @@ def test_a_retried_event_gives_no_second_answer(slack, fake_slack) -> None:
     event = mention(QUESTION, "1700005000.000100")
     assert slack.event(event, event_id="Ev0RETRIED").status_code == 200
     fake_slack.wait_posts(1)
-    for attempt in (1, 2):
-        response = slack.event(event, event_id="Ev0RETRIED", retry_num=attempt)
+    for attempt, reason in [(1, "http_timeout"), (2, "http_error"), (3, "connection_failed")]:
+        response = slack.event(event, event_id="Ev0RETRIED", retry_num=attempt, retry_reason=reason)
         assert (response.status_code, response.text) == (200, "")
 
     # A later question is answered, so anything the retries had started would be in by now.
@@ -249,6 +249,24 @@ def test_a_retried_event_gives_no_second_answer(slack, fake_slack) -> None:
         ("C0GENERAL", "1700005000.000100"),
         ("D0SENTINEL", None),
     ]
+
+
+def test_a_retry_is_answered_only_when_the_first_delivery_never_arrived(slack, fake_slack) -> None:
+    # After a timeout the first copy did arrive (perhaps at another worker), which answers it.
+    timed_out = mention(QUESTION, "1700005200.000100", channel="C0TIMEOUT")
+    assert slack.event(timed_out, event_id="Ev0TIMEOUT", retry_num=1).status_code == 200
+    # After a failed connection nobody got it: this process answers the retry, once.
+    failed = mention(QUESTION, "1700005300.000100", channel="C0FAILED")
+    slack.event(failed, event_id="Ev0FAILED", retry_num=1, retry_reason="connection_failed")
+    slack.event(failed, event_id="Ev0FAILED", retry_num=2, retry_reason="http_timeout")
+    slack.event(failed, event_id="Ev0FAILED", retry_num=3, retry_reason="connection_failed")
+
+    slack.event(dm(QUESTION, "1700005400.000100", channel="D0SENTINEL"))
+    fake_slack.wait_for(
+        lambda _: any(p.body.get("channel") == "D0SENTINEL" for p in fake_slack.posts()),
+        "the sentinel's answer",
+    )
+    assert sorted(p.body["channel"] for p in fake_slack.posts()) == ["C0FAILED", "D0SENTINEL"]
 
 
 def test_url_verification_challenge_is_echoed(slack) -> None:
