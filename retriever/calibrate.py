@@ -3,10 +3,11 @@
     python -m retriever.calibrate --index DIR bench/questions/sample.jsonl ... [--write]
 
 Sentence weights: a conditional-logit model (softmax over each question's candidate
-sentences; positives are sentences that contain a gold answer). Window: how close in score a neighbouring sentence must be to join the answer. Confidence: logistic
-regression of "the answer is right" on the chosen answer's features, over answerable and
-unanswerable questions alike. The threshold is the one that maximises right answers plus
-right abstentions while keeping wrong abstentions on answerable questions at or under 5%.
+sentences; positives are sentences that contain a gold answer). Window: how close in score
+a neighbouring sentence must be to join the answer. Confidence: logistic regression of
+"the answer is right" on the chosen answer's features, over answerable and unanswerable
+questions alike. The threshold is the one that maximises right answers plus right
+abstentions while keeping wrong abstentions on answerable questions at or under 5%.
 Each set is also scored with weights fitted on the *other* sets, so the figures printed
 under "held out" are not flattered by fitting.
 """

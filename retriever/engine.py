@@ -149,7 +149,7 @@ class Engine:
             section=answer.citations[0].section if answer.citations else None,
             answer=answer.answer,
             chunk_id=answer.citations[0].chunk_id if answer.citations else None,
-            start=span.start if span and answer.answered else None))
+            start=span.chunk.sentences[span.sentence][0] if span and answer.answered else None))
         answer.took_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -190,7 +190,8 @@ class Extractor:
         if avoid is not None:
             for i, (hit, j) in enumerate(cands.where):
                 if (hit.chunk.id, hit.chunk.sentences[j][0]) == avoid:
-                    scores[i] -= 0.25  # a follow-up wants something new, not the last answer
+                    # A follow-up wants something new, not the last answer again.
+                    scores[i] -= 0.1 * float(np.abs(self.weights).sum())
         best = int(np.argmax(scores))
         hit, j = cands.where[best]
         others = [scores[i] for i, (h, _) in enumerate(cands.where) if h.chunk.id != hit.chunk.id]

@@ -125,7 +125,7 @@ def _cached_vectors(index_dir: Path) -> dict[str, np.ndarray]:
 def _embed(
     texts: list[str], encoder_dir: Path, cache: dict[str, np.ndarray], dim: int,
     progress: bool, label: str,
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[np.ndarray, list[str], int]:
     keys = [content_hash(t) for t in texts]
     out = np.zeros((len(texts), dim), dtype=np.float32)
     todo = [i for i, k in enumerate(keys) if k not in cache]
@@ -145,14 +145,15 @@ def _embed(
             idx = todo[lo:lo + step]
             out[idx] = encoder.encode([texts[i] for i in idx])
     log.info("%s: %d embedded, %d reused", label, len(todo), len(texts) - len(todo))
-    return out, keys
+    return out, keys, len(todo)
 
 
-def build_faiss(vectors: np.ndarray) -> Any:
+def build_faiss(vectors: np.ndarray, exact_limit: int = EXACT_SEARCH_LIMIT) -> Any:
+    """Exact inner-product search, or an HNSW graph once exact search gets slow."""
     import faiss
 
     dim = vectors.shape[1]
-    if len(vectors) <= EXACT_SEARCH_LIMIT:
+    if len(vectors) <= exact_limit:
         index = faiss.IndexFlatIP(dim)
     else:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
@@ -190,6 +191,7 @@ def write_index(
     model: str | None = None,
     progress: bool = False,
     cache_dir: Path | None = None,
+    exact_limit: int = EXACT_SEARCH_LIMIT,
 ) -> dict[str, Any]:
     """Write a complete index of these pages and chunks as a new version, then swap it in.
 
@@ -209,12 +211,13 @@ def write_index(
     dim = int(encoder_meta["dimension"])
 
     cache = _cached_vectors(index_dir)
-    chunk_vecs, chunk_keys = _embed(
+    chunk_vecs, chunk_keys, chunks_embedded = _embed(
         [chunk_embedding_text(c) for c in chunks], encoder_src, cache, dim, progress, "chunks")
     sentence_texts = [
         sentence_embedding_text(c, c.text[s:e]) for c in chunks for s, e in c.sentences
     ]
-    sent_vecs, sent_keys = _embed(sentence_texts, encoder_src, cache, dim, progress, "sentences")
+    sent_vecs, sent_keys, sentences_embedded = _embed(
+        sentence_texts, encoder_src, cache, dim, progress, "sentences")
     offsets = np.cumsum([0] + [len(c.sentences) for c in chunks]).astype(np.int64)
 
     versions = index_dir / VERSIONS
@@ -232,7 +235,7 @@ def write_index(
         np.save(tmp / "sentence_offsets.npy", offsets)
         (tmp / "vector_keys.json").write_text(
             json.dumps({"chunks": chunk_keys, "sentences": sent_keys}))
-        faiss_index = build_faiss(chunk_vecs)
+        faiss_index = build_faiss(chunk_vecs, exact_limit)
         faiss.write_index(faiss_index, str(tmp / "chunks.faiss"))
         bm25 = bm25s.BM25()
         corpus = [terms(" ".join(c.section[1:]) + " " + c.text) or ["_"] for c in chunks]
@@ -252,7 +255,9 @@ def write_index(
             "chunk_count": len(chunks),
             "page_count": len(pages),
             "sentence_count": len(sentence_texts),
-            "search": "exact" if len(chunks) <= EXACT_SEARCH_LIMIT else "hnsw",
+            "search": "exact" if len(chunks) <= exact_limit else "hnsw",
+        # What this build had to embed; the rest came from the previous version.
+        "embedded": {"chunks": chunks_embedded, "sentences": sentences_embedded},
             "built_at": stamp.isoformat(timespec="seconds"),
             "build_seconds": round(time.perf_counter() - started, 3),
         }

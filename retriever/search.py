@@ -54,6 +54,10 @@ class LoadedIndex:
             raise IndexCorrupt(f"the index in {folder} is damaged: {exc}") from exc
         if hasattr(self.faiss, "hnsw"):
             self.faiss.hnsw.efSearch = HNSW_EF_SEARCH
+        if self.faiss.d != dim:
+            raise IndexMismatch(
+                f"the FAISS index holds {self.faiss.d}-d vectors but the manifest says {dim}-d; "
+                "rebuild the index with govqa ingest")
         n = len(self.chunks)
         if (self.faiss.ntotal != n or self.chunk_vectors.shape != (n, dim)
                 or len(self.sentence_offsets) != n + 1
@@ -61,9 +65,6 @@ class LoadedIndex:
             raise IndexCorrupt(
                 f"the index in {folder} is inconsistent: {n} chunks, {self.faiss.ntotal} vectors; "
                 "rebuild it with govqa ingest")
-        if self.faiss.d != dim:
-            raise IndexMismatch(
-                f"the FAISS index has dimension {self.faiss.d}, the manifest says {dim}")
         self.encoder = OnnxEncoder(folder / "encoder", threads=threads)
         if self.encoder.dimension != dim:
             raise IndexMismatch(
