@@ -95,6 +95,11 @@ def ingest_sources(
         except SkipPage as exc:
             result.skipped.append(Skipped(item.source, str(exc)))
             continue
+        except Exception as exc:  # noqa: BLE001 - one unreadable page must not stop a crawl
+            log.debug("cannot read %s", item.source, exc_info=True)
+            result.skipped.append(Skipped(item.source, f"cannot be read ({type(exc).__name__}: "
+                                                       f"{exc})"))
+            continue
         if page.url in seen:
             result.skipped.append(Skipped(
                 item.source, f"same page URL {page.url} as {seen[page.url]} (kept that one)"

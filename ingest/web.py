@@ -127,6 +127,14 @@ def sitemap_urls(client: httpx.Client, response: httpx.Response, timeout: float,
 def fetch_url_source(url: str, progress: bool = False, timeout: float = DEFAULT_TIMEOUT,
                      concurrency: int = CONCURRENCY) -> Iterator[Item]:
     """The document at a page URL, or every same-host page of a sitemap.xml."""
+    try:
+        parts = urlparse(url)
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):
+        parts = None
+    if parts is None or not parts.hostname:
+        yield url, "invalid URL"
+        return
     with httpx.Client(timeout=timeout, follow_redirects=True,
                       headers={"User-Agent": USER_AGENT}) as client:
         robots = Robots(client)
@@ -149,7 +157,12 @@ def fetch_url_source(url: str, progress: bool = False, timeout: float = DEFAULT_
             if page_url in seen:
                 continue
             seen.add(page_url)
-            if urlparse(page_url).netloc != host:
+            try:
+                page_host = urlparse(page_url).netloc
+            except ValueError:
+                yield page_url, "invalid URL"
+                continue
+            if page_host != host:
                 yield page_url, f"off-host link (sitemap host is {host})"
             elif not robots.allowed(page_url):
                 yield page_url, "disallowed by robots.txt"

@@ -41,12 +41,13 @@ def test_sitemap_crawl(site) -> None:
 
 def test_url_failures(site) -> None:
     result = ingest_sources([site.url + "/pages/gone/", site.url + "/files/annual-report.pdf",
-                             site.url + "/private/staff-only/"], timeout=1.0)
+                             site.url + "/private/staff-only/", "http://[::1/"], timeout=1.0)
     assert result.pages == []
     assert result.skipped == [
         Skipped(site.url + "/pages/gone/", "HTTP 404 Not Found"),
         Skipped(site.url + "/files/annual-report.pdf", "not HTML (content type application/pdf)"),
         Skipped(site.url + "/private/staff-only/", "disallowed by robots.txt"),
+        Skipped("http://[::1/", "invalid URL"),
     ]
 
 
