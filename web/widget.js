@@ -373,7 +373,9 @@
   }
 
   // ---- mount: wait for the stylesheet so the launcher never flashes unstyled ----
-  var css = el("link", { rel: "stylesheet", href: API + "/widget.css" });
+  // The stylesheet sits beside widget.js, wherever that was served from.
+  var cssUrl = script && script.src ? new URL("widget.css", script.src).href : API + "/widget.css";
+  var css = el("link", { rel: "stylesheet", href: cssUrl });
   var wrapper = el("div", { class: "gq-root" }, [panel, launcher]);
   function mount() {
     if (wrapper.isConnected) return;

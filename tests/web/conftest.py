@@ -235,7 +235,8 @@ def open_page(
     contexts: list[object] = []
     pages: list[object] = []
 
-    def opener(server: Server, width: int = 1100, height: int = 800, **context_args: object):
+    def opener(server: Server, width: int = 1100, height: int = 800, path: str = "/",
+               **context_args: object):
         context = browser.new_context(  # type: ignore[attr-defined]
             viewport={"width": width, "height": height}, **context_args
         )
@@ -243,8 +244,9 @@ def open_page(
         page = context.new_page()
         page.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
         page.on("pageerror", lambda e: watch.errors.append(str(e)))
-        page.goto(server.url + "/")
-        page.wait_for_selector("#govqa-widget[data-ready]", state="attached")
+        page.goto(server.url + path)
+        if path == "/":
+            page.wait_for_selector("#govqa-widget[data-ready]", state="attached")
         pages.append(page)
         return page
 
@@ -317,3 +319,33 @@ def ask() -> Callable[..., dict]:
                 "sent": body}
 
     return ask_
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A local port that accepts connections and never answers: a stalled network path."""
+    import threading
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def hold() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            held.append(conn)
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    yield int(sock.getsockname()[1])
+    stop.set()
+    thread.join(timeout=5)
+    for conn in held:
+        conn.close()
+    sock.close()

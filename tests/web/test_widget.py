@@ -421,3 +421,34 @@ def test_widget_is_small_and_never_parses_server_text_as_html():
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
                  "new Function"):
         assert sink not in js, f"widget.js uses {sink}"
+
+
+def test_embedded_in_a_hostile_page_with_a_stalled_api(sample_server, open_page, silent_port,
+                                                      read_log):
+    # Any site's page: its CSS tries to restyle everything; the API never answers.
+    page = open_page(sample_server, path="/healthz")  # the server's origin, no widget yet
+    page.set_content(f"""<!doctype html><html lang="en"><head><style>
+      * {{ color: rgb(255, 0, 0) !important; background: rgb(0, 255, 0) !important;
+           font-size: 40px !important; }}
+      button, input {{ display: none !important; }}
+    </style></head><body><p>Someone else's page</p>
+    <script src="{sample_server.url}/widget.js" data-api="http://127.0.0.1:{silent_port}"
+      data-title="Ask Us" data-accent="#ffd400" data-timeout="1500" defer></script>
+    </body></html>""")
+    launcher = page.get_by_role("button", name="Open chat: Ask Us")
+    launcher.wait_for()
+    style = launcher.evaluate(
+        "el => { const s = getComputedStyle(el); return [s.backgroundColor, s.color]; }"
+    )
+    # The page's CSS does not reach in; on a light accent the text turns dark.
+    assert style == ["rgb(255, 212, 0)", "rgb(17, 24, 39)"]
+    launcher.click()
+    box = page.get_by_label("Your question")
+    box.fill(DGX)
+    box.press("Enter")
+    page.locator(".gq-error").wait_for(timeout=15000)
+    assert read_log(page)[-1] == {
+        "kind": "error", "marks": [], "links": [], "plain": [],
+        "text": "Sorry, the answer took too long to arrive. Please try again.",
+    }
+    assert page.get_by_role("button", name="Try again").is_visible()
