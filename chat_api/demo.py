@@ -129,7 +129,8 @@ def render_demo_page(
         more = f"<p>…and {len(others) - 100} more.</p>" if len(others) > 100 else ""
         body += (
             f'\n<section class="pages" aria-labelledby="others"><h2 id="others">'
-            f"Also in the index ({len(others)} pages)</h2><ul>{items}</ul>{more}</section>"
+            f"Also in the index ({len(others)} page{'s' if len(others) > 1 else ''})</h2>"
+            f"<ul>{items}</ul>{more}</section>"
         )
     head_title = escape(page.title if page else "govqa")
     return f"""<!doctype html>
