@@ -51,6 +51,7 @@ _FILE_LIKE = re.compile(
     r"screenshot|banner|thumbnail|icon|logo)?[\s_\-]*\d*$|[\w-]+_[\w-]+$",
     re.I,
 )
+_LOGO = re.compile(r"\b(logo|icon|banner|thumbnail)s?$")  # "Singpass API logo": a picture's name
 _PLACEHOLDERS = {
     "image", "img", "photo", "picture", "placeholder", "alt", "alt text", "logo", "icon",
     "banner", "thumbnail", "default", "hero", "hero image", "card image", "image alt",
@@ -64,7 +65,7 @@ def informative_alt(alt: str | None) -> str:
     if not text:
         return ""
     low = text.lower().strip(" .")
-    if low in _PLACEHOLDERS or "placeholder" in low or "alt text" in low:
+    if low in _PLACEHOLDERS or "placeholder" in low or "alt text" in low or _LOGO.search(low):
         return ""
     if _FILE_LIKE.match(text):
         return ""

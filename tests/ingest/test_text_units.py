@@ -60,6 +60,7 @@ def test_slugs() -> None:
     ("card_1__resized_", False),
     ("DGX 2024", False),
     ("banner-01.png", False),
+    ("Singpass API logo", False),
 ])
 def test_informative_alt(alt: str, kept: bool) -> None:
     assert informative_alt(alt) == (alt if kept else "")
