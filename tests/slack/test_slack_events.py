@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
+
 PAGE = (
     "https://www.tech.gov.sg/products-and-services/collaborate-with-us/international-collaboration/"
 )
@@ -292,3 +294,27 @@ def test_unusable_questions_get_a_short_explanation(slack, fake_slack) -> None:
         "text": USAGE,
         "team_id": "T0TEAM",
     }
+
+
+def slack_answer_counts(base_url: str) -> dict[str, float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(base_url + "/metrics").text
+    return {
+        s.labels["outcome"]: s.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "govqa_answers"
+        for s in family.samples
+        if s.name == "govqa_answers_total" and s.labels["source"] == "slack"
+    }
+
+
+def test_slack_answers_and_abstentions_are_counted_in_metrics(
+    slack, slack_service, fake_slack
+) -> None:
+    before = slack_answer_counts(slack_service.url)
+    slack.event(dm(QUESTION, "1700009000.000100", channel="D0METRICS"))
+    slack.event(mention(OFF_TOPIC, "1700009000.000200", channel="C0METRICS"))
+    fake_slack.wait_posts(2)
+    after = slack_answer_counts(slack_service.url)
+    assert {k: after[k] - before.get(k, 0) for k in after} == {"answered": 1, "abstained": 1}
