@@ -69,6 +69,21 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit like '30/minute' or 'off': {value!r}") from exc
         return value
 
+    @field_validator("storage_uri")
+    @classmethod
+    def _check_storage_uri(cls, value: str) -> str:
+        value = value.strip() or "memory://"
+        if value.startswith("memory://"):
+            return value
+        from limits.errors import ConfigurationError
+        from limits.storage import storage_from_string
+
+        try:
+            storage_from_string(value)  # clients connect lazily: this checks the URI only
+        except ConfigurationError as exc:
+            raise ValueError(f"{exc} (for redis://, pip install 'limits[redis]')") from exc
+        return value
+
     @field_validator("feedback_db")
     @classmethod
     def _check_feedback_db(cls, value: str) -> str:
