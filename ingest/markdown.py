@@ -26,11 +26,15 @@ def _renderer() -> MarkdownIt:
 _MD = _renderer()
 
 
+# Editors paste Word bullets ("•<tab>item<br>"); they are list items, one per line.
+_PASTED_BULLET = re.compile(r"^[ \t]*[•·▪●◦][ \t]+", re.M)
+
+
 def markdown_to_html(body: str, classic: bool = False) -> str:
     body = _LIQUID.sub("", _KRAMDOWN_IAL.sub("", body))
+    body = _PASTED_BULLET.sub("* ", body)
     if classic:
-        # Kramdown lets a list follow a paragraph line and nests tab-indented bullets;
-        # a tab is four columns there, as in CommonMark, so only stray spaces need care.
+        # Kramdown reads a no-break space as a space between the marker and the text.
         body = body.replace("\u00a0", " ")
     return _MD.render(body)
 

@@ -78,6 +78,15 @@ def test_classic_bold_lines_with_br_become_headings(corpus: Path, read_one, sect
     ]
     assert texts["Ask Jamie is now available across agencies"].startswith(
         "With the ‘No Wrong Door’ approach, Ask Jamie pulls information")
+    # Pasted "•<tab>item<br>" bullets are list items, kept with their lead-in.
+    assert texts["Ask Jamie is now Multi-channel"].split("\n")[1:] == [
+        "Ask Jamie Email - Using VA for email",
+        "Ask Jamie Voice - Using VA on call centres to automate call answering such as Ministry "
+        "of Social and Family Development’s baby bonus hotline and MOE’s secondary school "
+        "posting hotline",
+        "Ask Jamie Live Chat - Integration with voice to speak with call agent",
+        "Ask Jamie Bot - Using VA on Facebook Messenger (to be launched on social media soon)",
+    ]
     assert not MARKUP.search(page.text)
 
 
