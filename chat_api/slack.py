@@ -44,7 +44,10 @@ NOT_CONFIGURED = (
 USAGE = "Ask me about the site: `/ask <question>`, e.g. `/ask which countries attended DGX?`"
 # X-Slack-Retry-Reason over HTTP, and a Socket Mode envelope's retry_reason.
 TIMEOUT_RETRIES = frozenset({"http_timeout", "timeout"})
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# Slack's markup in message text: <@U123> mentions, <!here>, <#C123|name>, <url|label>.
+_MENTION = re.compile(r"<[@!][^>]*>")
+_LABELLED = re.compile(r"<[^>|]*\|([^>]*)>")
+_BARE = re.compile(r"<([^>]*)>")
 
 
 @dataclass(frozen=True)
@@ -99,12 +102,14 @@ class RecentKeys:
         now = time.monotonic()
         while self._seen:
             oldest_key, oldest_at = next(iter(self._seen.items()))
-            if now - oldest_at <= self.ttl_s and len(self._seen) < self.max_size:
+            if now - oldest_at <= self.ttl_s:
                 break
             del self._seen[oldest_key]
         if key in self._seen:
             return True
         self._seen[key] = now
+        while len(self._seen) > self.max_size:
+            self._seen.popitem(last=False)
         return False
 
 
@@ -114,8 +119,12 @@ def conversation_id_for(channel: str, thread_ts: str | None) -> str:
 
 
 def question_text(text: str) -> str:
-    """The question without the bot's @mention and surrounding blanks."""
-    return " ".join(_MENTION.sub(" ", text or "").split())
+    """The question as typed: without @mentions, with links as their text, unescaped."""
+    text = _MENTION.sub(" ", text or "")
+    text = _BARE.sub(r"\1", _LABELLED.sub(r"\1", text))
+    # Slack escapes exactly these three; &amp; goes last so "&amp;lt;" stays "&lt;".
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return " ".join(text.split())
 
 
 class _SameTokenFilter(logging.Filter):
