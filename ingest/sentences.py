@@ -17,6 +17,7 @@ ABBREVIATIONS = {
 # starts a new one.
 _SENTENCE_FINAL = {"etc", "inc", "ltd", "co", "corp", "a.m", "p.m", "al"}
 
+_ENUMERATOR = re.compile(r"^\(?(?:\d{1,3}|[ivxlc]{1,5}|[a-z])[.)]$", re.I)
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+)")
 _NEXT_START = re.compile(r"\s+([\"'“‘(\[]?)(\S)")
 
@@ -50,6 +51,9 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
                 continue
             # Initials such as "J. Tan" or "S. Iswaran": one capital letter then a dot.
             if len(word) == 1 and word.isalpha():
+                continue
+            # An enumerator opening the sentence: "1. Check the sender".
+            if _ENUMERATOR.match(text[start:match.start() + 1].strip()):
                 continue
         if text[start:end].strip():
             spans.append((offset + start, offset + end))

@@ -30,6 +30,8 @@ def test_sentences_respect_abbreviations_and_numbers() -> None:
         "Mr. J. Tan met Ms. Lee on Jan. 5 at 3 p.m. in the lobby."]
     assert _split("It covers tools, etc. Then it ends.") == [
         "It covers tools, etc.", "Then it ends."]
+    assert _split("1. Check the sender. 2. Report it.") == ["1. Check the sender.", "2. Report it."]
+    assert _split("iv. Keep records. Done.") == ["iv. Keep records.", "Done."]
 
 
 def test_each_line_is_a_unit() -> None:
