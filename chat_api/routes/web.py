@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from chat_api.deps import SettingsDep
 from chat_api.engines import index_version_on_disk
 from chat_api.settings import Settings
+from govqa.errors import GovqaError
 
 # Short, so a new widget release reaches visitors within minutes; the ETag saves the bytes.
 WIDGET_CACHE = "public, max-age=300"
@@ -39,7 +40,10 @@ class DemoPage:
 
         if not index_exists(self.index_dir):
             return render_demo_page([])
-        return render_demo_page(read_pages(self.index_dir), read_chunks(self.index_dir))
+        try:
+            return render_demo_page(read_pages(self.index_dir), read_chunks(self.index_dir))
+        except GovqaError:  # a broken index shows in /readyz; the page still renders
+            return render_demo_page([])
 
 
 def build_router(settings: Settings) -> APIRouter:
