@@ -50,7 +50,7 @@ def test_defaults() -> None:
 )
 def test_bad_settings_are_refused(field: str, value: object, message: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        Settings(_env_file=None, **{field: value})  # type: ignore[call-arg]
+        Settings(_env_file=None, **{field: value})  # type: ignore[call-arg,arg-type]
     assert message in str(caught.value)
 
 
