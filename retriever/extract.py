@@ -21,12 +21,15 @@ CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 # Per-sentence features, in the order of the weight vector.
 SENTENCE_FEATURES = (
     "sentence_sim",  # cosine(question, "section title: sentence")
+    "plain_sim",  # cosine(question, the sentence alone)
+    "context_sim",  # cosine(question, the sentence with its neighbours, under the title)
     "chunk_sim",  # cosine(question, the whole section)
     "neighbour_sim",  # best cosine of the sentences either side: answers sit among context
     "sentence_lex",  # IDF-weighted share of the question's terms found in the sentence
     "chunk_cov",  # the same share over the section's text and titles
     "title_cov",  # the same share over the section path alone
     "fused",  # reciprocal-rank-fusion score of the section, scaled to about [0, 1]
+    "bm25",  # the section's BM25 score over the best BM25 score among the candidates
     "short",  # 1 for fragments under 40 characters, which rarely answer anything
     "type_ok",  # 1 unless the question wants a date, number or contact the sentence lacks
     "missing_idf",  # rarest question term absent from the section, as a share of the rarest
@@ -76,7 +79,8 @@ class Calibration:
     """
 
     sentence_weights: dict[str, float] = field(default_factory=lambda: {
-        "sentence_sim": 1.0, "chunk_sim": 0.5, "neighbour_sim": 0.0, "sentence_lex": 0.5,
+        "sentence_sim": 1.0, "plain_sim": 0.0, "context_sim": 0.0, "chunk_sim": 0.5,
+        "neighbour_sim": 0.0, "sentence_lex": 0.5,
         "chunk_cov": 0.3, "title_cov": 0.0, "fused": 0.0, "short": 0.0, "type_ok": 0.0,
         "missing_idf": 0.0, "oov": 0.0})
     conf_bias: float = -6.0
@@ -151,6 +155,7 @@ class Extractor:
         rarest = max(weights.values(), default=1.0) or 1.0
         oov = (sum(1 for t in set(qterms) if t not in self.index.doc_freq) / len(set(qterms))
                if qterms else 1.0)
+        top_bm25 = max((h.bm25 or 0.0 for h in hits), default=0.0) or 1.0
         where: list[tuple[Hit, int]] = []
         rows: list[list[float]] = []
         for hit in hits:
@@ -160,7 +165,8 @@ class Extractor:
             hi = int(self.index.sentence_offsets[pos + 1])
             if lo == hi:
                 continue
-            sims = self.index.sentence_vectors[lo:hi] @ qvec
+            views = self.index.sentence_vectors[lo:hi] @ qvec  # sentences x views
+            sims = views[:, 0]
             chunk_sim = float(self.index.chunk_vectors[pos] @ qvec)
             title_terms = set(terms(" ".join(chunk.section[1:])))
             cov = self.coverage(weights, title_terms | set(terms(chunk.text)))
@@ -173,9 +179,9 @@ class Extractor:
                 around = [sims[i] for i in (j - 1, j + 1) if 0 <= i < len(sims)]
                 where.append((hit, j))
                 rows.append([
-                    float(sims[j]), chunk_sim, float(max(around)) if around else 0.0,
+                    float(sims[j]), float(views[j, 1]), float(views[j, 2]), chunk_sim, float(max(around)) if around else 0.0,
                     self.coverage(weights, set(terms(chunk.text[s:e]))), cov, title_cov,
-                    fused, 1.0 if e - s < 40 else 0.0,
+                    fused, (hit.bm25 or 0.0) / top_bm25, 1.0 if e - s < 40 else 0.0,
                     type_ok(question, chunk.text[s:e]), missing / rarest, oov,
                 ])
         return Candidates(where, np.array(rows, dtype=np.float64).reshape(-1,

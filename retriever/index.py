@@ -21,7 +21,7 @@ from retriever.embedder import ENCODER_FILES, OnnxEncoder, export_onnx, resolve_
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 CURRENT = "current"  # symlink to the live version: swapping it is the atomic commit
 VERSIONS = "versions"
 EXACT_SEARCH_LIMIT = 50_000  # above this many chunks, an HNSW graph replaces exact search
@@ -33,8 +33,22 @@ def chunk_embedding_text(chunk: Chunk) -> str:
     return " › ".join(chunk.section) + "\n" + chunk.text
 
 
-def sentence_embedding_text(chunk: Chunk, sentence: str) -> str:
-    return f"{chunk.section_title}: {sentence}"
+# Each sentence is embedded three ways: under its section title, alone, and with its
+# neighbours; the answer scorer learns how much each view counts.
+SENTENCE_VIEWS = ("titled", "plain", "context")
+
+
+def sentence_view_texts(chunk: Chunk) -> list[str]:
+    """The texts embedded for a chunk's sentences, SENTENCE_VIEWS per sentence, in order."""
+    sents = chunk.sentence_texts()
+    title = chunk.section_title
+    out: list[str] = []
+    for j, sentence in enumerate(sents):
+        before = sents[j - 1] if j else ""
+        after = sents[j + 1] if j + 1 < len(sents) else ""
+        out += [f"{title}: {sentence}", sentence,
+                f"{title}: {' '.join(x for x in (before, sentence, after) if x)}"]
+    return out
 
 
 def index_exists(index_dir: Path) -> bool:
@@ -117,7 +131,7 @@ def _cached_vectors(index_dir: Path) -> dict[str, np.ndarray]:
         return {}  # an unreadable old version only costs a full re-embed
     cache: dict[str, np.ndarray] = {}
     for kind, matrix in zip(("chunks", "sentences"), vectors, strict=True):
-        for key, row in zip(keys[kind], matrix, strict=False):
+        for key, row in zip(keys[kind], matrix.reshape(-1, matrix.shape[-1]), strict=False):
             cache[key] = row
     return cache
 
@@ -213,11 +227,10 @@ def write_index(
     cache = _cached_vectors(index_dir)
     chunk_vecs, chunk_keys, chunks_embedded = _embed(
         [chunk_embedding_text(c) for c in chunks], encoder_src, cache, dim, progress, "chunks")
-    sentence_texts = [
-        sentence_embedding_text(c, c.text[s:e]) for c in chunks for s, e in c.sentences
-    ]
-    sent_vecs, sent_keys, sentences_embedded = _embed(
-        sentence_texts, encoder_src, cache, dim, progress, "sentences")
+    view_texts = [text for c in chunks for text in sentence_view_texts(c)]
+    flat_vecs, sent_keys, sentences_embedded = _embed(
+        view_texts, encoder_src, cache, dim, progress, "sentences")
+    sent_vecs = flat_vecs.reshape(-1, len(SENTENCE_VIEWS), dim)
     offsets = np.cumsum([0] + [len(c.sentences) for c in chunks]).astype(np.int64)
 
     versions = index_dir / VERSIONS
@@ -254,7 +267,8 @@ def write_index(
             "dimension": dim,
             "chunk_count": len(chunks),
             "page_count": len(pages),
-            "sentence_count": len(sentence_texts),
+            "sentence_count": len(sent_vecs),
+            "sentence_views": list(SENTENCE_VIEWS),
             "search": "exact" if len(chunks) <= exact_limit else "hnsw",
         # What this build had to embed; the rest came from the previous version.
         "embedded": {"chunks": chunks_embedded, "sentences": sentences_embedded},

@@ -61,7 +61,7 @@ class LoadedIndex:
         n = len(self.chunks)
         if (self.faiss.ntotal != n or self.chunk_vectors.shape != (n, dim)
                 or len(self.sentence_offsets) != n + 1
-                or self.sentence_vectors.shape != (int(self.sentence_offsets[-1]), dim)):
+                or self.sentence_vectors.shape[::2] != (int(self.sentence_offsets[-1]), dim)):
             raise IndexCorrupt(
                 f"the index in {folder} is inconsistent: {n} chunks, {self.faiss.ntotal} vectors; "
                 "rebuild it with govqa ingest")

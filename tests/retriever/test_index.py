@@ -51,7 +51,8 @@ def test_rebuild_embeds_only_what_changed(index_copy: Path) -> None:
     edited.id = ""
     edited.__post_init__()
     changed = write_index(index_copy, pages, chunks)
-    assert changed["embedded"] == {"chunks": 1, "sentences": 1}
+    # The new sentence's three views, and the context view of the sentence before it.
+    assert changed["embedded"] == {"chunks": 1, "sentences": 4}
 
 
 def test_replacement_is_atomic_and_old_engines_keep_serving(index_copy: Path) -> None:
