@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +13,15 @@ if TYPE_CHECKING:
 
     from bench.report import BenchRun
 
+from govqa.errors import GovqaError
+
 FORMATS = ("auto", "jsonl", "squad", "policyqa", "trecqa")
+
+
+class BenchUsageError(GovqaError):
+    """Options that do not go together, or a file whose format cannot be told."""
+
+
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "trecqa", ".json": "squad"}
 
 
@@ -22,7 +30,7 @@ def _format_of(path: Path, fmt: str) -> str:
         return fmt
     found = SUFFIX_FORMATS.get(path.suffix.lower())
     if found is None:
-        raise click.UsageError(
+        raise BenchUsageError(
             f"cannot tell the format of {path.name}; pass --format jsonl|squad|policyqa|trecqa"
         )
     return found
@@ -88,69 +96,80 @@ def bench(
     from govqa.settings import CliSettings
 
     if questions is None:
-        raise click.UsageError("missing QUESTIONS: a question set (.jsonl) or benchmark file")
+        raise BenchUsageError("missing QUESTIONS: a question set (.jsonl) or benchmark file")
     if not questions.exists():
         raise QuestionSetError(f"question set not found: {questions}")
     fmt = _format_of(questions, fmt)
     if url and index_dir:
-        raise click.UsageError("give --index or --url, not both")
+        raise BenchUsageError("give --index or --url, not both")
     if fmt != "jsonl" and (url or index_dir):
-        raise click.UsageError(
+        raise BenchUsageError(
             f"--format {fmt} builds its own index in OUT/index; --index and --url are for "
             "JSONL question sets"
         )
     if compare and (url or fmt == "trecqa"):
-        raise click.UsageError("--compare needs an in-process engine on a JSONL or SQuAD-style set")
+        raise BenchUsageError("--compare needs an in-process engine on a JSONL or SQuAD-style set")
     settings = CliSettings()
     model = model or settings.model
     modes = COMPARE_MODES if compare else (DEFAULT_MODE,)
     name = questions.stem if fmt == "jsonl" else f"{fmt}-{questions.stem}"
     out_dir = out_dir or Path("var") / "bench" / name
-    console = Console(stderr=True)
 
-    with progress_bar(console) as progress:
-        if fmt == "jsonl":
-            run = _run_jsonl(
-                questions, index_dir or settings.index_dir, url, model, modes, limit, progress
-            )
-        elif fmt == "trecqa":
-            from bench.public import run_trecqa
+    # Everything a user can get wrong (files, index, URL) is checked before the progress
+    # bar starts, so a mistake is one line on stderr and nothing else.
+    if fmt == "jsonl":
+        job = _jsonl_job(questions, index_dir or settings.index_dir, url, model, modes, limit)
+    elif fmt == "trecqa":
+        from bench.public import run_trecqa
+        from bench.trecqa import load_trecqa
 
-            run = run_trecqa(questions, out_dir, limit, model, progress)
-        else:
-            from bench.policyqa import load_policyqa
-            from bench.public import run_dataset
-            from bench.squad import load_squad
+        trec = load_trecqa(questions)
+        job = lambda progress: run_trecqa(  # noqa: E731
+            trec, str(questions), out_dir, limit, model, progress
+        )
+    else:
+        from bench.policyqa import load_policyqa
+        from bench.public import run_dataset
+        from bench.squad import load_squad
 
-            dataset = load_policyqa(questions) if fmt == "policyqa" else load_squad(questions)
-            run = run_dataset(dataset, str(questions), fmt, out_dir, limit, modes, model, progress)
+        dataset = load_policyqa(questions) if fmt == "policyqa" else load_squad(questions)
+        job = lambda progress: run_dataset(  # noqa: E731
+            dataset, str(questions), fmt, out_dir, limit, modes, model, progress
+        )
+    with progress_bar(Console(stderr=True)) as progress:
+        run = job(progress)
     print_summary(run, Console())
     paths = write_reports(run, out_dir)
     click.echo(f"reports: {paths['html']}  {paths['json']}  {paths['jsonl']}")
 
 
-def _run_jsonl(
+def _jsonl_job(
     questions: Path,
     index_dir: Path,
     url: str | None,
     model: str | None,
     modes: Sequence[str],
     limit: int | None,
-    progress: Progress,
-) -> BenchRun:
+) -> Callable[[Progress], BenchRun]:
+    """Load the set and the target, and warm it up; return the run, to start under a bar."""
     from bench.questions import load_questions, sample
-    from bench.runner import EngineTarget, HttpTarget, Target, run_questions
+    from bench.report import BenchRun
+    from bench.runner import EngineTarget, HttpTarget, Target, run_questions, warm_up
 
     qs = sample(load_questions(questions), limit)
     target: Target = HttpTarget(url) if url else EngineTarget.load(index_dir, model=model)
-    try:
-        results = run_questions(qs, target, modes, progress=progress)
-    finally:
-        if isinstance(target, HttpTarget):
-            target.close()
-    meta: dict[str, Any] = {"questions_asked": len(qs)}
-    if isinstance(target, EngineTarget):
-        meta.update({"index_version": target.engine.index_version, "index_dir": str(index_dir)})
-    from bench.report import BenchRun
+    warm_up(target, qs, modes[0])
 
-    return BenchRun(questions.stem, "jsonl", str(questions), target.name, results, meta)
+    def job(progress: Progress) -> BenchRun:
+        try:
+            results = run_questions(qs, target, modes, progress=progress, warm=False)
+        finally:
+            if isinstance(target, HttpTarget):
+                target.close()
+        meta: dict[str, Any] = {"questions_asked": len(qs)}
+        if isinstance(target, EngineTarget):
+            meta["index_version"] = target.engine.index_version
+            meta["index_dir"] = str(index_dir)
+        return BenchRun(questions.stem, "jsonl", str(questions), target.name, results, meta)
+
+    return job

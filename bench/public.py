@@ -17,7 +17,7 @@ from bench.trecqa import (
     MODE,
     REFERENCE,
     TRECQA_METRICS,
-    load_trecqa,
+    TrecQuestion,
     pages_and_chunks,
     rank_question,
 )
@@ -25,14 +25,24 @@ from ingest.records import Chunk, Page
 
 
 def build_engine(
-    index_dir: Path, pages: list[Page], chunks: list[Chunk], model: str | None, progress: bool
+    index_dir: Path,
+    pages: list[Page],
+    chunks: list[Chunk],
+    model: str | None,
+    progress: Progress | None,
 ) -> tuple[Any, dict[str, Any]]:
     """Write (or refresh: unchanged chunks reuse their vectors) an index and load it."""
     from retriever.engine import Engine
     from retriever.index import write_index
 
     started = time.perf_counter()
-    manifest = write_index(index_dir, pages, chunks, model=model, progress=progress)
+    task = None
+    if progress is not None:
+        n_sent = sum(len(c.sentences) for c in chunks)
+        task = progress.add_task(f"indexing {len(chunks)} chunks, {n_sent} sentences", total=1)
+    manifest = write_index(index_dir, pages, chunks, model=model)
+    if progress is not None and task is not None:
+        progress.advance(task)
     index_seconds = time.perf_counter() - started
     engine = Engine.load(index_dir, model=model)
     return engine, {
@@ -57,9 +67,7 @@ def run_dataset(
 ) -> BenchRun:
     """Index every article (so retrieval searches the whole set) and ask the questions,
     all of them or `limit` drawn at random with a fixed seed."""
-    engine, meta = build_engine(
-        out_dir / "index", dataset.pages, dataset.chunks, model, progress is not None
-    )
+    engine, meta = build_engine(out_dir / "index", dataset.pages, dataset.chunks, model, progress)
     target = EngineTarget(engine, {p.url: p.source for p in dataset.pages})
     questions = sample(dataset.questions, limit)
     started = time.perf_counter()
@@ -91,16 +99,16 @@ def run_dataset(
 
 
 def run_trecqa(
-    path: Path,
+    questions: list[TrecQuestion],
+    source: str,
     out_dir: Path,
     limit: int | None,
     model: str | None = None,
     progress: Progress | None = None,
 ) -> BenchRun:
     """Rank every kept question's candidates with the engine's sentence scorer."""
-    questions = load_trecqa(path)
     pages, chunks = pages_and_chunks(questions)
-    engine, meta = build_engine(out_dir / "index", pages, chunks, model, progress is not None)
+    engine, meta = build_engine(out_dir / "index", pages, chunks, model, progress)
     if limit is not None:
         questions = questions[:limit]  # the first ones: the file has no natural sample order
     engine.rank_sentences(questions[0].question, questions[0].candidates[:1])  # warm up
@@ -120,9 +128,9 @@ def run_trecqa(
         }
     )
     return BenchRun(
-        name=f"trecqa-{Path(path).stem}",
+        name=f"trecqa-{Path(source).stem}",
         format="trecqa",
-        source=str(path),
+        source=source,
         target=f"engine sentence scorer (index {meta['index_version']})",
         results={MODE: results},
         meta=meta,

@@ -209,21 +209,29 @@ def ask_one(
     return result
 
 
+def warm_up(target: Target, questions: Sequence[Question], mode: str) -> None:
+    """Ask the first question once: the first call pays for lazy loading (keep it out of
+    the latency figures), and an unreachable server fails here, before any progress bar."""
+    if not questions:
+        return
+    try:
+        target.ask(questions[0].question, mode)
+    except (GovqaError, QuestionRefused) as exc:
+        if isinstance(exc, TargetError):
+            raise
+
+
 def run_questions(
     questions: Sequence[Question],
     target: Target,
     modes: Sequence[str] = (DEFAULT_MODE,),
     extra_scorer: ExtraScorer | None = None,
     progress: Progress | None = None,
+    warm: bool = True,
 ) -> dict[str, list[QuestionResult]]:
     """Every question in every mode: {mode: [result per question, in order]}."""
-    if questions:
-        # The first call pays for lazy loading; keep it out of the latency figures.
-        try:
-            target.ask(questions[0].question, modes[0])
-        except (GovqaError, QuestionRefused) as exc:
-            if isinstance(exc, TargetError):
-                raise
+    if warm:
+        warm_up(target, questions, modes[0])
     results: dict[str, list[QuestionResult]] = {}
     for i, mode in enumerate(modes):
         if i > 0 and isinstance(target, EngineTarget):

@@ -39,7 +39,7 @@ SQUAD_METRICS = [
     "errors",
 ]
 REFERENCES = {
-    "squad-v1.1": [
+    "squad-1.1": [
         {
             "system": "DrQA document reader (Chen et al. 2017), SQuAD v1.1 dev",
             "figures": "EM 69.4 / F1 78.9",
@@ -179,7 +179,7 @@ def load_squad(path: Path) -> Dataset:
     data = read_json(path, "SQuAD")
     version = str(data.get("version", ""))
     dataset = parse_squad(data, f"squad-{Path(path).stem}", where=str(path))
-    dataset.reference = REFERENCES.get(f"squad-{version}", [])
+    dataset.reference = REFERENCES.get(f"squad-{version.lstrip('v')}", [])
     return dataset
 
 

@@ -1,0 +1,112 @@
+"""Fixtures for the bench tests: the tiny fixture sets, the CLI, and a live server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
+GOVQA = str(Path(sys.executable).parent / "govqa")
+
+
+@pytest.fixture(scope="session")
+def bench_data() -> Path:
+    """tests/bench/data: tiny.jsonl (6 questions on the sample page), squad-tiny.json
+    (2 articles, 3 paragraphs) and trecqa-tiny.csv."""
+    return DATA
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """`run_cli("bench", ...)`: the real `govqa` entry point; returns (rc, stdout, stderr)."""
+    from govqa.cli import main
+
+    def run(*args: str | Path) -> tuple[int, str, str]:
+        capsys.readouterr()
+        rc = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return run
+
+
+@pytest.fixture
+def read_outputs() -> Callable[[Path], tuple[dict[str, Any], list[dict[str, Any]], str]]:
+    """The three report files of an --out folder, parsed: (results.json, jsonl rows, html)."""
+
+    def read(out: Path) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+        assert sorted(p.name for p in out.iterdir() if p.is_file()) == [
+            "report.html",
+            "results.json",
+            "results.jsonl",
+        ]
+        summary = json.loads((out / "results.json").read_text())
+        rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+        return summary, rows, (out / "report.html").read_text()
+
+    return read
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def served_url(tmp_path_factory: pytest.TempPathFactory, sample_index_dir: Path) -> Iterator[str]:
+    """The real `govqa serve` over a copy of the sample index, on a free local port."""
+    tmp = tmp_path_factory.mktemp("served")
+    index = tmp / "index"
+    shutil.copytree(sample_index_dir, index, symlinks=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVQA_", "SLACK_"))}
+    env.update(
+        GOVQA_FEEDBACK_DB=str(tmp / "feedback.sqlite3"),
+        GOVQA_RATE_LIMIT="off",
+        GOVQA_ACCESS_LOG="false",
+    )
+    port = _free_port()
+    log = open(tmp / "serve.log", "w+")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [GOVQA, "serve", "--index", str(index), "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"govqa serve exited:\n{log.read()}")
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "govqa serve not ready in 120 s"
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
