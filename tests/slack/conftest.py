@@ -342,9 +342,10 @@ class ServiceThread:
                 raise RuntimeError("the chat service did not start")
             time.sleep(0.05)
         # The engine loads in the background after start-up; Slack answers need it in.
-        while httpx.get(self.url + "/readyz", timeout=WAIT_S).status_code != 200:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the chat service never became ready")
+        while (ready := httpx.get(self.url + "/readyz", timeout=WAIT_S)).status_code != 200:
+            if ready.json().get("status") == "error" or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the chat service did not become ready: {ready.text}")
             time.sleep(0.05)
         return self
 

@@ -87,7 +87,8 @@ def test_without_slack_tokens_the_route_is_absent_and_one_line_says_so(
         assert client.get("/healthz").status_code == 200
         # Let the background load finish, so no thread outlives the app mid-load.
         deadline = time.monotonic() + 60
-        while client.get("/readyz").status_code != 200 and time.monotonic() < deadline:
+        while (ready := client.get("/readyz")).status_code != 200:
+            assert ready.json()["status"] == "loading" and time.monotonic() < deadline, ready.text
             time.sleep(0.05)
     lines = [r.getMessage() for r in caplog.records if "Slack" in r.getMessage()]
     assert lines == [NOT_CONFIGURED]
