@@ -36,11 +36,8 @@ class NotReady(GovqaError):
 def load_engine(index_dir: Path, model: str | None, conversations: ConversationStore) -> Engine:
     from retriever.engine import Engine
 
-    engine = Engine.load(index_dir, model, conversations=conversations)
-    # Engine falls back to a fresh store when handed an empty one (it is falsy, having a
-    # __len__); visitors' follow-ups must survive a reload, so hand it ours regardless.
-    engine.conversations = conversations
-    return engine
+    # The same store across reloads: visitors' follow-ups survive an index swap.
+    return Engine.load(index_dir, model, conversations=conversations)
 
 
 def ensure_index(index_dir: Path, model: str | None, base_url: str) -> bool:

@@ -64,7 +64,7 @@ class Engine:
         self.index = index
         self.calibration = calibration or Calibration.load()
         self.extractor = Extractor(index, self.calibration)
-        self.conversations = conversations or ConversationStore()
+        self.conversations = conversations if conversations is not None else ConversationStore()
         self._vectors = _LRU(cache_size)
 
     @classmethod
