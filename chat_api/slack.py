@@ -251,6 +251,11 @@ def build_app(
             return
         await answer_message(event, client, threaded=False)
 
+    @app.event(re.compile(".*"))
+    async def on_other_event() -> None:
+        # Registered last: events the manifest may gain later are acked, not 404ed and retried.
+        return None
+
     @app.action(re.compile(f"^({ACTION_HELPFUL}|{ACTION_UNHELPFUL})$"))
     async def on_feedback(ack: Any, action: dict[str, Any], respond: Any) -> None:
         await ack()

@@ -157,9 +157,15 @@ def test_direct_messages_are_answered_and_bot_echoes_ignored(
     slack, fake_slack, sample_engine, feedback_buttons
 ) -> None:
     # The bot's own post and an edit arrive as message.im events too; neither is a question.
-    slack.event(dm(QUESTION, "1700002000.000050", bot_id="B0GOVQA", subtype="bot_message"))
-    slack.event(dm(QUESTION, "1700002000.000060", subtype="message_changed"))
-    slack.event({**dm(QUESTION, "1700002000.000070"), "channel_type": "channel"})
+    # All are acknowledged with 200: anything else would make Slack send them again.
+    ignored = [
+        dm(QUESTION, "1700002000.000050", bot_id="B0GOVQA", subtype="bot_message"),
+        dm(QUESTION, "1700002000.000055", user="U0GOVQA"),
+        dm(QUESTION, "1700002000.000060", subtype="message_changed"),
+        {**dm(QUESTION, "1700002000.000070"), "channel_type": "channel"},
+        {"type": "reaction_added", "user": "U0ALICE", "reaction": "+1", "event_ts": "1.2"},
+    ]
+    assert [slack.event(event).status_code for event in ignored] == [200] * len(ignored)
     assert slack.event(dm(QUESTION, "1700002000.000100")).status_code == 200
 
     posts = fake_slack.wait_posts(1)
