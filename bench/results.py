@@ -18,7 +18,7 @@ class Located:
     section_path: list[str]
     url: str
     source: str | None = None  # the page's file path, when known
-    chunk: Any = field(default=None, repr=False, compare=False)  # the Chunk, in process
+    hit: Any = field(default=None, repr=False, compare=False)  # the engine's Hit, in process
 
     def matches(self, q: Question) -> bool:
         return metrics.location_matches(

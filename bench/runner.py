@@ -112,7 +112,7 @@ class EngineTarget:
                 section_path=list(h.chunk.section),
                 url=h.chunk.url,
                 source=self.sources.get(h.chunk.page_url),
-                chunk=h.chunk,
+                hit=h,
             )
             for h in hits
         ]

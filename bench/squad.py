@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from bench.questions import Question, QuestionSetError
 from bench.results import Located
+from bench.sentence_rank import hit_sentence_scores
 from ingest.records import Chunk, Page, content_hash
 from ingest.sentences import split_lines
 
@@ -196,8 +197,8 @@ class SpanScorer:
     """Paragraph- and sentence-level retrieval by chunk id, for the bench runner.
 
     Paragraph rank: where the gold paragraph comes among the retrieved chunks. Sentence
-    rank (ReQA-style): every sentence of the retrieved chunks is scored with the engine's
-    sentence scorer; the rank of the first gold sentence, 0 if it is not among them.
+    rank (ReQA-style): every sentence of the retrieved chunks is scored as the engine's
+    extractor scores it; the rank of the first gold sentence, 0 if it is not among them.
     Citation: the answer cites the gold paragraph.
     """
 
@@ -221,7 +222,8 @@ class SpanScorer:
         if not q.spans:
             return {}
         paragraphs, sentences = self.gold(q)
-        retrieved = [loc.chunk for loc in located if loc.chunk is not None]
+        hits = [loc.hit for loc in located if loc.hit is not None]
+        retrieved = [h.chunk for h in hits]
         out: dict[str, Any] = {
             "retrieval_rank": next(
                 (i for i, c in enumerate(retrieved, start=1) if c.id in paragraphs), 0
@@ -230,20 +232,10 @@ class SpanScorer:
         citations = answer.get("citations") or []
         if citations:
             out["citation_correct"] = citations[0].get("chunk_id") in paragraphs
-        candidates = [(c, j) for c in retrieved for j in range(len(c.sentences))]
         if sentences:
-            rank = 0
-            if candidates:
-                texts = [c.text[s:e] for c, j in candidates for s, e in [c.sentences[j]]]
-                scores = self.engine.rank_sentences(q.question, texts)
-                order = sorted(range(len(candidates)), key=lambda i: -scores[i])
-                rank = next(
-                    (
-                        r
-                        for r, i in enumerate(order, start=1)
-                        if (candidates[i][0].id, candidates[i][1]) in sentences
-                    ),
-                    0,
-                )
-            out["sentence_rank"] = rank
+            scored = hit_sentence_scores(self.engine, q.question, hits)
+            order = sorted(scored, key=lambda item: -item[2])
+            out["sentence_rank"] = next(
+                (r for r, (c, j, _) in enumerate(order, start=1) if (c.id, j) in sentences), 0
+            )
         return out

@@ -195,3 +195,24 @@ def test_errors_are_one_line(run_cli, bench_data, tmp_path, args, message):
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert message in err
     assert not (tmp_path / "o").exists()
+
+
+def test_sentence_ranking_agrees_with_the_engines_answers(sample_engine, bench_data):
+    """The ReQA-style sentence ranking scores sentences as the engine does: its top sentence
+    is the one the engine's answer was grown from, for every answered question."""
+    from bench.sentence_rank import hit_sentence_scores
+
+    checked = 0
+    for line in (bench_data / "tiny.jsonl").read_text().splitlines():
+        question = json.loads(line)["question"]
+        answer = sample_engine.ask(question)
+        if not answer.answered:
+            continue
+        hits = sample_engine.search(question, k=5)
+        chunk, j, _ = max(hit_sentence_scores(sample_engine, question, hits), key=lambda x: x[2])
+        (citation,) = answer.citations
+        s, e = chunk.sentences[j]
+        assert chunk.id == citation.chunk_id
+        assert citation.start <= s and e <= citation.end
+        checked += 1
+    assert checked >= 3
