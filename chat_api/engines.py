@@ -33,11 +33,13 @@ class NotReady(GovqaError):
     status_code = 503
 
 
-def load_engine(index_dir: Path, model: str | None, conversations: ConversationStore) -> Engine:
+def load_engine(index_dir: Path, model: str | None, conversations: ConversationStore,
+                threads: int = 1, query_cache: int = 2048) -> Engine:
     from retriever.engine import Engine
 
     # The same store across reloads: visitors' follow-ups survive an index swap.
-    return Engine.load(index_dir, model, conversations=conversations)
+    return Engine.load(index_dir, model, threads=threads, conversations=conversations,
+                       cache_size=query_cache)
 
 
 def ensure_index(index_dir: Path, model: str | None, base_url: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -14,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from chat_api.engines import EngineLoader, EngineSlot, watch_index
+from chat_api.engines import EngineLoader, EngineSlot, load_engine, watch_index
 from chat_api.errors import install_error_handlers
 from chat_api.feedback import FeedbackStore
 from chat_api.metrics import Metrics
@@ -53,7 +54,9 @@ def create_app(
     `engine_loader(index_dir, model)` replaces `Engine.load`, e.g. to gate loading in tests.
     """
     settings = settings or Settings()
-    slot = EngineSlot(settings.index_dir, settings.model, settings.base_url, engine_loader)
+    loader = engine_loader or functools.partial(
+        load_engine, threads=settings.engine_threads, query_cache=settings.query_cache)
+    slot = EngineSlot(settings.index_dir, settings.model, settings.base_url, loader)
     store = FeedbackStore(settings.feedback_path)
     metrics = Metrics()
     limiter = build_limiter(settings)

@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     reload_interval: float = Field(default=1.0, ge=0)
     forwarded_allow_ips: str = "127.0.0.1"
     access_log: bool = True
+    # ONNX Runtime threads per worker; 0 shares the cores among the workers.
+    threads: int = Field(default=0, ge=0)
+    # Query vectors remembered per worker, so a repeated question skips the encoder; 0: none.
+    query_cache: int = Field(default=2048, ge=0)
+
+    @property
+    def engine_threads(self) -> int:
+        import os
+
+        return self.threads or max(1, (os.cpu_count() or 1) // self.workers)
 
     slack_bot_token: str | None = Field(default=None, validation_alias=_slack("SLACK_BOT_TOKEN"))
     slack_signing_secret: str | None = Field(

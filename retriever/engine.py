@@ -69,9 +69,9 @@ class Engine:
 
     @classmethod
     def load(cls, index_dir: Path, model: str | None = None, threads: int = 1,
-             conversations: ConversationStore | None = None) -> Engine:
+             conversations: ConversationStore | None = None, cache_size: int = 2048) -> Engine:
         return cls(LoadedIndex.load(Path(index_dir), model=model, threads=threads),
-                   conversations=conversations)
+                   conversations=conversations, cache_size=cache_size)
 
     @property
     def index_version(self) -> str:
@@ -82,10 +82,11 @@ class Engine:
         return self.index.manifest
 
     def encode(self, text: str) -> np.ndarray:
-        vec = self._vectors.get(text)
+        vec = self._vectors.get(text) if self._vectors.size else None
         if vec is None:
             vec = self.index.encoder.encode([text])[0]
-            self._vectors.put(text, vec)
+            if self._vectors.size:
+                self._vectors.put(text, vec)
         return vec
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:

@@ -56,11 +56,22 @@ _ANSWER_TYPES = (
 )
 
 
-def type_ok(question: str, sentence: str) -> float:
-    for asks, gives in _ANSWER_TYPES:
-        if asks.search(question) and not gives.search(sentence):
-            return 0.0
-    return 1.0
+def wanted_types(question: str) -> list[re.Pattern[str]]:
+    """What a sentence must match to give the kind of answer the question asks for."""
+    return [gives for asks, gives in _ANSWER_TYPES if asks.search(question)]
+
+
+def type_ok(wanted: list[re.Pattern[str]], sentence: str) -> float:
+    return 1.0 if all(gives.search(sentence) for gives in wanted) else 0.0
+
+
+@dataclass
+class ChunkTerms:
+    """A chunk's lexical terms, computed once per index version rather than per query."""
+
+    titles: set[str]
+    everything: set[str]
+    sentences: list[set[str]]
 
 _LIST_QUESTION = re.compile(
     r"^\s*(?:which|what|who)\s+(?:\w+\s+){0,2}?\w{3,}(?<!s)s\b"   # which countries / what devices
@@ -140,6 +151,17 @@ class Extractor:
         self.index = index
         self.cal = calibration
         self.weights = calibration.weight_vector()
+        self._terms: dict[int, ChunkTerms] = {}
+
+    def chunk_terms(self, pos: int) -> ChunkTerms:
+        cached = self._terms.get(pos)
+        if cached is None:
+            chunk = self.index.chunks[pos]
+            titles = set(terms(" ".join(chunk.section[1:])))
+            cached = ChunkTerms(titles, titles | set(terms(chunk.text)),
+                                [set(terms(t)) for t in chunk.sentence_texts()])
+            self._terms[pos] = cached  # racing threads compute the same value: harmless
+        return cached
 
     def term_weights(self, qterms: list[str]) -> dict[str, float]:
         return {t: self.index.idf(t) for t in set(qterms)}
@@ -156,6 +178,7 @@ class Extractor:
         oov = (sum(1 for t in set(qterms) if t not in self.index.doc_freq) / len(set(qterms))
                if qterms else 1.0)
         top_bm25 = max((h.bm25 or 0.0 for h in hits), default=0.0) or 1.0
+        wanted = wanted_types(question)
         where: list[tuple[Hit, int]] = []
         rows: list[list[float]] = []
         for hit in hits:
@@ -168,21 +191,22 @@ class Extractor:
             views = self.index.sentence_vectors[lo:hi] @ qvec  # sentences x views
             sims = views[:, 0]
             chunk_sim = float(self.index.chunk_vectors[pos] @ qvec)
-            title_terms = set(terms(" ".join(chunk.section[1:])))
-            cov = self.coverage(weights, title_terms | set(terms(chunk.text)))
-            title_cov = self.coverage(weights, title_terms)
-            chunk_terms = title_terms | set(terms(chunk.text))
+            known = self.chunk_terms(pos)
+            cov = self.coverage(weights, known.everything)
+            title_cov = self.coverage(weights, known.titles)
             missing = max((w for t, w in weights.items()
-                           if t not in chunk_terms and t in self.index.doc_freq), default=0.0)
+                           if t not in known.everything and t in self.index.doc_freq),
+                          default=0.0)
             fused = min(1.0, hit.score * 30)  # one first place in RRF(k=60) ≈ 0.5
             for j, (s, e) in enumerate(chunk.sentences):
                 around = [sims[i] for i in (j - 1, j + 1) if 0 <= i < len(sims)]
                 where.append((hit, j))
                 rows.append([
-                    float(sims[j]), float(views[j, 1]), float(views[j, 2]), chunk_sim, float(max(around)) if around else 0.0,
-                    self.coverage(weights, set(terms(chunk.text[s:e]))), cov, title_cov,
+                    float(sims[j]), float(views[j, 1]), float(views[j, 2]), chunk_sim,
+                    float(max(around)) if around else 0.0,
+                    self.coverage(weights, known.sentences[j]), cov, title_cov,
                     fused, (hit.bm25 or 0.0) / top_bm25, 1.0 if e - s < 40 else 0.0,
-                    type_ok(question, chunk.text[s:e]), missing / rarest, oov,
+                    type_ok(wanted, chunk.text[s:e]), missing / rarest, oov,
                 ])
         return Candidates(where, np.array(rows, dtype=np.float64).reshape(-1,
                                                                            len(SENTENCE_FEATURES)))
