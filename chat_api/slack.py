@@ -167,7 +167,6 @@ def build_app(
         signing_secret=config.signing_secret or "",
         request_verification_enabled=not socket_mode,
         name="govqa",
-        process_before_response=True,
     )
     recent = RecentKeys()
 

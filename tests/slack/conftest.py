@@ -410,14 +410,15 @@ def start_service(
 
     started: list[ServiceThread] = []
 
-    def start(**overrides: Any) -> ServiceThread:
+    def start(engine_loader: Any = None, **overrides: Any) -> ServiceThread:
         values = {
             "slack_bot_token": BOT_TOKEN,
             "slack_signing_secret": SIGNING_SECRET,
             "slack_api_url": fake_slack.api_url,
         }
         values.update(overrides)
-        service = ServiceThread(create_app(make_settings(**values))).start()
+        app = create_app(make_settings(**values), engine_loader=engine_loader)
+        service = ServiceThread(app).start()
         started.append(service)
         return service
 

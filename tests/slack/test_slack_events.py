@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import httpx
@@ -102,6 +103,41 @@ def test_ask_command_answers_ephemerally_when_configured(
     assert make_sender(service).command(QUESTION).status_code == 200
     [post] = fake_slack.wait_posts(1)
     assert post.body["response_type"] == "ephemeral"
+    assert post.body["blocks"][0]["text"]["text"].startswith(">The ninth edition of DGX")
+
+
+def test_ask_command_is_acknowledged_before_the_engine_has_answered(
+    start_service, make_sender, fake_slack
+) -> None:
+    from chat_api.engines import load_engine
+
+    asked, release = threading.Event(), threading.Event()
+
+    class HeldEngine:
+        """The real engine, holding each answer back until the test lets it go."""
+
+        def __init__(self, engine: Any) -> None:
+            self._engine = engine
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._engine, name)
+
+        def ask(self, *args: Any, **kwargs: Any) -> Any:
+            asked.set()
+            release.wait(60)
+            return self._engine.ask(*args, **kwargs)
+
+    service = start_service(engine_loader=lambda *a: HeldEngine(load_engine(*a)))
+    fake_slack.reset()
+    try:
+        # The HTTP reply (Slack's 3-second ack) comes back while the engine is still held.
+        response = make_sender(service).command(QUESTION)
+        assert (response.status_code, response.text) == (200, "")
+        assert asked.wait(60)
+        assert fake_slack.posts() == []
+    finally:
+        release.set()
+    [post] = fake_slack.wait_posts(1)
     assert post.body["blocks"][0]["text"]["text"].startswith(">The ninth edition of DGX")
 
 
