@@ -270,8 +270,13 @@
       method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify(body), signal: ctrl.signal, credentials: "omit",
     }).then(function (res) {
-      if (!res.ok) throw new HttpError(res.status, retryAfterSeconds(res.headers.get("Retry-After")));
-      return res.json();
+      if (res.ok) return res.json();
+      var wait = retryAfterSeconds(res.headers.get("Retry-After"));
+      // Cross-origin, Retry-After may be hidden from scripts; the body says it too.
+      return res.json().catch(function () { return {}; }).then(function (body) {
+        var alt = body && typeof body.retry_after === "number" ? Math.ceil(body.retry_after) : null;
+        throw new HttpError(res.status, wait !== null ? wait : alt);
+      });
     }, function (err) {
       throw timedOut ? { timeout: true } : err;
     }).finally(function () { clearTimeout(timer); });
