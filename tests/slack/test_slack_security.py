@@ -40,6 +40,8 @@ def forged(slack, kind: str, body: str, content_type: str):
     if kind == "replayed timestamp":
         # Correctly signed, but six minutes old: outside Slack's five-minute window.
         return slack.post(body, content_type, timestamp=now - 6 * 60)
+    if kind == "timestamp from the future":
+        return slack.post(body, content_type, timestamp=now + 6 * 60)
     raise AssertionError(kind)
 
 
@@ -51,6 +53,7 @@ def forged(slack, kind: str, body: str, content_type: str):
         "signed with another secret",
         "tampered body",
         "replayed timestamp",
+        "timestamp from the future",
     ],
 )
 def test_unsigned_or_stale_requests_get_401_and_nothing_is_posted(slack, fake_slack, kind) -> None:
