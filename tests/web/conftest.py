@@ -75,14 +75,6 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def chat(self, question: str, conversation_id: str | None = None) -> dict:
-        body: dict[str, str] = {"question": question}
-        if conversation_id:
-            body["conversation_id"] = conversation_id
-        r = httpx.post(f"{self.url}/api/chat", json=body, timeout=30)
-        r.raise_for_status()
-        return dict(r.json())
-
     def stats(self) -> dict:
         r = httpx.get(
             f"{self.url}/api/stats",
@@ -102,8 +94,9 @@ class Server:
                 self.process.wait(timeout=15)
 
 
-def start_server(index_dir: Path, workdir: Path, rate_limit: str = "off") -> Server:
-    """Start the real `govqa serve` on a free port and wait until /readyz says ready."""
+def start_server(index_dir: Path, workdir: Path, rate_limit: str = "off",
+                 wait_for: str = "/readyz") -> Server:
+    """Start the real `govqa serve` on a free port and wait until `wait_for` answers 200."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     feedback_db = workdir / "feedback.sqlite3"
@@ -128,7 +121,7 @@ def start_server(index_dir: Path, workdir: Path, rate_limit: str = "off") -> Ser
         if process.poll() is not None:
             raise AssertionError(f"govqa serve exited with {process.returncode}:\n{server.log()}")
         try:
-            if httpx.get(f"{server.url}/readyz", timeout=2).status_code == 200:
+            if httpx.get(f"{server.url}{wait_for}", timeout=2).status_code == 200:
                 return server
         except httpx.HTTPError:
             pass
@@ -143,8 +136,8 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
     """Starts servers on demand; every one is stopped at the end of the session."""
     started: list[Server] = []
 
-    def factory(index_dir: Path, rate_limit: str = "off") -> Server:
-        server = start_server(index_dir, tmp_path_factory.mktemp("serve"), rate_limit)
+    def factory(index_dir: Path, rate_limit: str = "off", wait_for: str = "/readyz") -> Server:
+        server = start_server(index_dir, tmp_path_factory.mktemp("serve"), rate_limit, wait_for)
         started.append(server)
         return server
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import time
 from pathlib import Path
+
+import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_URL = "https://www.tech.gov.sg/products-and-services/collaborate-with-us/international-collaboration/"
@@ -283,6 +287,43 @@ def test_network_error_gives_a_retry(server_factory, sample_index_dir, open_page
         "text": "Sorry, I couldn't reach the server. Check your connection and try again.",
     }
     assert page.get_by_role("button", name="Try again").is_enabled()
+
+
+def test_server_error_gives_a_retry_that_works(server_factory, sample_index_dir, tmp_path,
+                                                open_page, read_log):
+    # An index that cannot be read: the real server answers /api/chat with 503.
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    (index_dir / "manifest.json").write_text("{not json", encoding="utf-8")
+    server = server_factory(index_dir, wait_for="/healthz")
+    page = open_widget(open_page(server))
+    box = page.get_by_label("Your question")
+    box.fill(DGX)
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")) as info:
+        box.press("Enter")
+    assert info.value.status == 503
+    page.locator(".gq-error").wait_for()
+    assert read_log(page)[-1] == {
+        "kind": "error", "marks": [], "links": [], "plain": [],
+        "text": "Sorry, something went wrong on our side. Please try again in a moment.",
+    }
+
+    # The index is repaired; the server swaps it in by itself, and "Try again" answers.
+    (index_dir / "manifest.json").unlink()
+    shutil.copytree(sample_index_dir, index_dir, symlinks=True, dirs_exist_ok=True)
+    for _ in range(300):
+        if httpx.get(f"{server.url}/readyz", timeout=5).status_code == 200:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the repaired index was never swapped in:\n{server.log()}")
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")) as info:
+        page.get_by_role("button", name="Try again").click()
+    assert info.value.status == 200
+    page.locator(".gq-bot .gq-answer").last.wait_for()
+    log = read_log(page)
+    assert [m["kind"] for m in log] == ["hello", "user", "bot"]
+    assert log[-1] == expected_bot(info.value.json())
 
 
 def test_feedback_is_recorded(sample_server, open_page, ask):
