@@ -150,6 +150,14 @@ def _record_question(store: FeedbackStore, answer: Answer) -> None:
         log.exception("could not log a Slack question")
 
 
+def _sorry(exc: Exception) -> str:
+    """The reply when no answer could be made: the user's error, or a bug without details."""
+    if isinstance(exc, GovqaError):
+        return f"Sorry: {escape(str(exc))}"
+    log.exception("a Slack question failed")
+    return "Sorry, something went wrong on our side; it has been logged."
+
+
 def build_app(
     config: SlackConfig,
     get_engine: Callable[[], Engine],
@@ -205,8 +213,8 @@ def build_app(
         await ack()  # within Slack's 3 seconds; the answer follows on response_url
         try:
             answer = await ask(question, None)
-        except GovqaError as exc:
-            await respond(text=f"Sorry: {exc}", response_type="ephemeral")
+        except Exception as exc:
+            await respond(text=_sorry(exc), response_type="ephemeral")
             return
         await respond(
             text=answer_text(answer),
@@ -226,10 +234,8 @@ def build_app(
             return
         try:
             answer = await ask(question, conversation_id_for(channel, thread_ts))
-        except GovqaError as exc:
-            await client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=f"Sorry: {escape(str(exc))}"
-            )
+        except Exception as exc:
+            await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=_sorry(exc))
             return
         await client.chat_postMessage(
             channel=channel,

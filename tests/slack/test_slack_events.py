@@ -141,6 +141,34 @@ def test_ask_command_is_acknowledged_before_the_engine_has_answered(
     assert post.body["blocks"][0]["text"]["text"].startswith(">The ninth edition of DGX")
 
 
+def test_an_engine_failure_gets_an_apology_and_no_details(
+    start_service, make_sender, fake_slack
+) -> None:
+    from chat_api.engines import load_engine
+
+    class BrokenEngine:
+        def __init__(self, engine: Any) -> None:
+            self._engine = engine
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._engine, name)
+
+        def ask(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("secret internals")
+
+    service = start_service(engine_loader=lambda *a: BrokenEngine(load_engine(*a)))
+    fake_slack.reset()
+    sender = make_sender(service)
+    sender.command(QUESTION)
+    sender.event(mention(QUESTION, "1700010000.000100", channel="C0BROKEN"))
+    fake_slack.wait_posts(2)
+    sorry = "Sorry, something went wrong on our side; it has been logged."
+    assert sorted((p.kind, p.body["text"]) for p in fake_slack.posts()) == [
+        ("api", sorry),
+        ("response", sorry),
+    ]
+
+
 def test_ask_command_without_a_question_explains_itself(slack, fake_slack) -> None:
     response = slack.command("   ")
     assert response.status_code == 200
