@@ -147,7 +147,7 @@ def export_onnx(source: ModelSource, cache_dir: Path | None = None) -> Path:
             "model": source.name,
             "weights_sha256": source.weights_sha256,
             "dimension": int(st.get_sentence_embedding_dimension() or 0),
-            "max_seq_length": int(st.max_seq_length),
+            "max_seq_length": int(st.max_seq_length or 256),
         }
         (tmp / "encoder.json").write_text(json.dumps(meta, indent=2))
         if cache.exists():
@@ -182,7 +182,7 @@ class OnnxEncoder:
         self.dimension = int(self.meta["dimension"])
         self._wants_type_ids = any(i.name == "token_type_ids" for i in self.session.get_inputs())
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(texts)

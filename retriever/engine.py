@@ -121,7 +121,8 @@ class Engine:
         hits = self.index.search(qvec, query, k=CANDIDATE_CHUNKS,
                                  mode="hybrid" if mode == "hybrid-chunk" else mode)
         last = conv.turns[-1] if conv.turns else None
-        avoid = (last.chunk_id, last.start) if resolved and last and last.chunk_id else None
+        avoid = ((last.chunk_id, last.start)
+                 if resolved and last and last.chunk_id and last.start is not None else None)
 
         answer = Answer(question=question, answered=False, answer=None, confidence=0.0,
                         conversation_id=conv.id, index_version=self.index_version,

@@ -167,6 +167,7 @@ def build_faiss(vectors: np.ndarray, exact_limit: int = EXACT_SEARCH_LIMIT) -> A
     import faiss
 
     dim = vectors.shape[1]
+    index: Any
     if len(vectors) <= exact_limit:
         index = faiss.IndexFlatIP(dim)
     else:

@@ -1,0 +1,258 @@
+"""`make bench-perf`: every speed and size figure of govqa, beside a plain pipeline, in one run.
+
+    python -m bench.perf [--out var/bench/perf] [--scale 100000] [--quick]
+
+Writes perf.md (the table the README quotes) and perf.json. Accuracy on the bundled
+question sets is printed beside the speed, so an optimisation that costs answers shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = (REPO / ".." / "shared").resolve()
+QUESTION_SETS = (REPO / "bench/questions/sample.jsonl", REPO / "bench/questions/corpus.jsonl")
+CORPUS_SITES = ("govtech", "govtech-classic", "other-isomer")
+
+
+def pct(values: list[float]) -> dict[str, float]:
+    return {f"p{p}": float(np.percentile(values, p)) for p in (50, 95, 99)}
+
+
+def govqa(*args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "govqa.cli", *args], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def measure_ingest(out: Path) -> tuple[dict[str, Any], Path, Path]:
+    from retriever.embedder import export_onnx, resolve_model
+
+    export_onnx(resolve_model(None))  # the one-off model export is not ingest throughput
+    sample, corpus = out / "sample-index", out / "corpus-index"
+    for path in (sample, corpus):
+        shutil.rmtree(path, ignore_errors=True)
+    govqa("ingest", "--index", str(sample))
+    sources = [str(REPO / "ingest/data/international-collaboration.md")] + [
+        str(SHARED / "corpus" / s) for s in CORPUS_SITES]
+    cold = govqa("ingest", *sources, "--index", str(corpus))
+    unchanged = govqa("ingest", *sources, "--index", str(corpus))
+    manifest = json.loads((corpus / "current" / "manifest.json").read_text())
+    chunks = manifest["chunk_count"]
+    return {
+        "chunks": chunks, "sentences": manifest["sentence_count"],
+        "cold_s": cold, "unchanged_s": unchanged,
+        "cold_chunks_per_s": chunks / cold, "unchanged_chunks_per_s": chunks / unchanged,
+        "unchanged_share": unchanged / cold,
+    }, sample, corpus
+
+
+def measure_engine(sample: Path, corpus: Path, rounds: int) -> dict[str, Any]:
+    from bench.metrics import answer_correct
+    from bench.questions import load_questions
+    from retriever.engine import Engine
+
+    sets = {"sample": (sample, load_questions(QUESTION_SETS[0])),
+            "corpus": (corpus, load_questions(QUESTION_SETS[1]))}
+    every = [q for _, qs in sets.values() for q in qs]
+    result: dict[str, Any] = {"questions": len(every) * rounds}
+    for threads in (1, 2):
+        for name, (index, _) in sets.items():
+            engine = Engine.load(index, threads=threads, cache_size=0)  # every query encodes
+            for q in every[:20]:
+                engine.ask(q.question)
+            times = []
+            for _ in range(rounds):
+                for q in every:
+                    started = time.perf_counter()
+                    engine.ask(q.question)
+                    times.append((time.perf_counter() - started) * 1000)
+            result[f"{name}_{threads}t"] = pct(times)
+    for name, (index, qs) in sets.items():
+        engine = Engine.load(index)
+        answerable = [q for q in qs if q.answers]
+        right = 0
+        for q in answerable:
+            a = engine.ask(q.question)
+            right += a.answered and answer_correct(a.answer, q.answers, q.match)
+        result[f"{name}_accuracy"] = right / len(answerable)
+    return result
+
+
+def measure_baseline(sample: Path, corpus: Path, rounds: int) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, index, qset in (("sample", sample, QUESTION_SETS[0]),
+                              ("corpus", corpus, QUESTION_SETS[1])):
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.baseline", "--index", str(index),
+             *map(str, QUESTION_SETS), "--rounds", str(rounds), "--score", str(qset)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert proc.stdout is not None
+        ready, data = None, {}
+        for line in proc.stdout:
+            if line.startswith("READY"):
+                ready = time.perf_counter() - started
+            elif line.startswith("{"):
+                data = json.loads(line)
+        if proc.wait() != 0 or not data:
+            raise RuntimeError(f"the baseline pipeline failed on {index}")
+        result[f"{name}_cold_start_s"] = ready
+        result[f"{name}_latency"] = pct(data["latencies_ms"])
+        result[f"{name}_peak_rss_mb"] = data["peak_rss_mb"]
+        result[f"{name}_accuracy"] = data["answer_accuracy"]
+    return result
+
+
+def measure_http(corpus: Path, seconds: int) -> dict[str, Any]:
+    from bench.perf_http import Server, run_wrk, wrk_available
+    from bench.questions import load_questions
+
+    questions = [q.question for path in QUESTION_SETS for q in load_questions(path)]
+    starts = []
+    for _ in range(3):
+        with Server(corpus) as server:
+            starts.append(server.ready_s)
+    result: dict[str, Any] = {"cold_start_s": float(np.median(starts)), "cold_starts": starts}
+    if not wrk_available():
+        result["error"] = "wrk is not installed (make bench-perf installs it)"
+        return result
+    for workers in (1, 2):
+        # Every request encodes: the query cache is off, so repeats are not flattered.
+        with Server(corpus, workers=workers, env={"GOVQA_QUERY_CACHE": "0"}) as server:
+            runs = [run_wrk(server.url, questions, c, seconds) for c in (1, 8, 16, 32)]
+            rss = server.peak_rss_mb()
+        worker_rss = sorted(rss.values())[-workers:] if workers > 1 else list(rss.values())
+        result[f"workers_{workers}"] = {"runs": runs, "peak_rss_mb": rss,
+                                        "max_worker_rss_mb": max(worker_rss)}
+    return result
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} " \
+           f"{platform.release()}, Python {platform.python_version()}"
+
+
+def ratio(ours: float, theirs: float, higher_is_better: bool = False) -> str:
+    if not ours or not theirs:
+        return "–"
+    r = ours / theirs if higher_is_better else theirs / ours
+    return f"{r:.1f}× {'better' if r >= 1 else 'worse'}"
+
+
+def table(r: dict[str, Any]) -> str:
+    e, b, h, i = r["engine"], r["baseline"], r["http"], r["ingest"]
+    rows = [("figure", "govqa", "plain pipeline", "govqa vs plain", "target", "met")]
+
+    def add(name: str, ours: float, theirs: float | None, fmt: str, target: str, ok: bool,
+            higher: bool = False) -> None:
+        rows.append((name, fmt.format(ours), "–" if theirs is None else fmt.format(theirs),
+                     "–" if theirs is None else ratio(ours, theirs, higher), target,
+                     "yes" if ok else "**no**"))
+
+    for name in ("sample", "corpus"):
+        ours, theirs = e[f"{name}_1t"], b[f"{name}_latency"]
+        add(f"engine p50, {name} index (1 thread)", ours["p50"], theirs["p50"], "{:.2f} ms",
+            "≤ 5 ms, ≥ 3× plain", ours["p50"] <= 5 and theirs["p50"] / ours["p50"] >= 3)
+        add(f"engine p99, {name} index (1 thread)", ours["p99"], theirs["p99"], "{:.2f} ms",
+            "≤ 15 ms", ours["p99"] <= 15)
+        add(f"engine p50, {name} index (2 threads)", e[f"{name}_2t"]["p50"], None,
+            "{:.2f} ms", "≤ 5 ms", e[f"{name}_2t"]["p50"] <= 5)
+        add(f"answer accuracy, {name} set", e[f"{name}_accuracy"] * 100,
+            b[f"{name}_accuracy"] * 100, "{:.1f}%", "≥ plain",
+            e[f"{name}_accuracy"] >= b[f"{name}_accuracy"], higher=True)
+    add("cold start to ready", h["cold_start_s"], b["corpus_cold_start_s"], "{:.2f} s", "≤ 2 s",
+        h["cold_start_s"] <= 2)
+    if "workers_1" in h:
+        for workers in (1, 2):
+            for run in h[f"workers_{workers}"]["runs"]:
+                c = run["connections"]
+                add(f"HTTP /api/chat, {workers} worker(s), {c} conn: p50", run["p50_ms"], None,
+                    "{:.2f} ms", "≤ 8 ms" if c == 1 else "–", run["p50_ms"] <= 8 or c > 1)
+                add(f"HTTP /api/chat, {workers} worker(s), {c} conn: req/s", run["rps"], None,
+                    "{:.0f}", "≥ 150, no errors" if workers == 2 and c == 16 else "–",
+                    (run["rps"] >= 150 and run["errors"] == 0) or workers == 1 or c != 16)
+                add(f"HTTP /api/chat, {workers} worker(s), {c} conn: errors", run["errors"],
+                    None, "{:.0f}", "0", run["errors"] == 0)
+            rss = h[f"workers_{workers}"]["max_worker_rss_mb"]
+            add(f"peak RSS per worker ({workers} worker(s))", rss, b["corpus_peak_rss_mb"],
+                "{:.0f} MB", "≤ 300 MB", rss <= 300)
+    add("ingest, cold (sample + corpus)", i["cold_chunks_per_s"], None, "{:.1f} chunks/s", "–",
+        True)
+    add("ingest, unchanged corpus", i["unchanged_s"], None, "{:.2f} s",
+        "≤ 10% of cold", i["unchanged_share"] <= 0.10)
+    add("ingest, unchanged / cold", i["unchanged_share"] * 100, None, "{:.1f}%", "≤ 10%",
+        i["unchanged_share"] <= 0.10)
+    if "scale" in r:
+        s = r["scale"]
+        add(f"{s['chunks']:,} chunks: query p50 (encode + HNSW + BM25 + fusion)",
+            s["query_p50_ms"], None, "{:.2f} ms", "≤ 10 ms", s["query_p50_ms"] <= 10)
+        add(f"{s['chunks']:,} chunks: recall@10 of HNSW vs exact", s["recall_at_10"], None,
+            "{:.3f}", "≥ 0.98", s["recall_at_10"] >= 0.98)
+        add(f"{s['chunks']:,} chunks: exact search p50 (for scale)", s["exact_search_p50_ms"],
+            None, "{:.2f} ms", "–", True)
+        add(f"{s['chunks']:,} chunks: build (embed + HNSW)", s["embed_s"] + s["hnsw_build_s"],
+            None, "{:.0f} s", "–", True)
+    lines = ["| " + " | ".join(row) + " |" for row in rows]
+    lines.insert(1, "|" + "---|" * len(rows[0]))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "var/bench/perf")
+    parser.add_argument("--scale", type=int, default=100_000, help="chunks in the scale test")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="passes over the bundled questions (314 each) for engine latency")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each HTTP run")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
+    for step in ("ingest", "engine", "baseline", "http", "scale"):
+        started = time.perf_counter()
+        print(f"[perf] {step} …", flush=True)
+        if step == "ingest":
+            report["ingest"], sample, corpus = measure_ingest(args.out)
+        elif step == "engine":
+            report["engine"] = measure_engine(sample, corpus, args.rounds)
+        elif step == "baseline":
+            report["baseline"] = measure_baseline(sample, corpus, args.rounds)
+        elif step == "http":
+            report["http"] = measure_http(corpus, args.seconds)
+        elif step == "scale" and args.scale:
+            from bench.perf_scale import measure_scale
+
+            report["scale"] = measure_scale(SHARED, corpus / "current" / "encoder",
+                                            args.out / "cache", n=args.scale)
+        print(f"[perf] {step} done in {time.perf_counter() - started:.0f} s", flush=True)
+    md = f"Measured {report['when']} on {report['machine']}.\n\n{table(report)}\n"
+    (args.out / "perf.json").write_text(json.dumps(report, indent=2))
+    (args.out / "perf.md").write_text(md)
+    print(md)
+    print(f"wrote {args.out / 'perf.md'} and {args.out / 'perf.json'}")
+
+
+if __name__ == "__main__":
+    main()
