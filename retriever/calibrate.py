@@ -141,7 +141,7 @@ def fit(engine: Engine, questions: list[Question]) -> Calibration:
     cal = Calibration(sentence_weights=dict(zip(SENTENCE_FEATURES, map(float, weights),
                                                 strict=True)))
     _use(engine, cal)
-    cal.window_delta = choose_window(engine, questions)
+    cal.window_delta, cal.window_sentences = choose_window(engine, questions)
     x, right, answerable = _answers(engine, questions)
     w = fit_confidence(x, right.astype(float))
     cal.conf_bias = float(w[0])
@@ -151,17 +151,20 @@ def fit(engine: Engine, questions: list[Question]) -> Calibration:
     return cal
 
 
-def choose_window(engine: Engine, questions: list[Question]) -> float:
-    """The smallest neighbour margin whose answers contain the gold about as often as the best:
-    a wider answer is only worth its length when it is more often right."""
+def choose_window(engine: Engine, questions: list[Question]) -> tuple[float, int]:
+    """The narrowest window (score margin, sentences) whose answers contain the gold about as
+    often as the best: a wider answer is only worth its length when it is more often right."""
     scale = float(np.abs(engine.extractor.weights).sum()) or 1.0
     results = []
-    for delta in (0.0, 0.02, 0.05, 0.1, 0.2, 0.4):
-        engine.calibration.window_delta = delta * scale
-        _x, right, answerable = _answers(engine, questions)
-        results.append((float(right[answerable].mean()), delta * scale))
-    top = max(acc for acc, _ in results)
-    return min(d for acc, d in results if acc >= top - 0.01)
+    for size in (2, 3):
+        for delta in (0.0, 0.02, 0.05, 0.1, 0.2, 0.4):
+            engine.calibration.window_delta = delta * scale
+            engine.calibration.window_sentences = size
+            _x, right, answerable = _answers(engine, questions)
+            results.append((float(right[answerable].mean()), delta * scale, size))
+    top = max(acc for acc, _, _ in results)
+    _, delta, size = min((r for r in results if r[0] >= top - 0.01), key=lambda r: (r[2], r[1]))
+    return delta, size
 
 
 def _use(engine: Engine, cal: Calibration) -> None:

@@ -100,6 +100,7 @@ class Calibration:
         "sentence_lex": 1.0, "chunk_cov": 2.5, "type_ok": 0.0, "missing_idf": 0.0, "oov": 0.0})
     threshold: float = 0.5
     window_delta: float = 0.0  # a neighbour within this score of the best joins the answer
+    window_sentences: int = 2  # the most sentences such a window holds
     fitted_on: list[str] = field(default_factory=list)
 
     @classmethod
@@ -248,11 +249,16 @@ class Extractor:
             if end - prev_start <= MAX_ANSWER_CHARS or list_question:
                 start = prev_start
         elif self.cal.window_delta > 0:
-            near = [n for n in (j - 1, j + 1) if n in scores
-                    and scores[n] >= scores[j] - self.cal.window_delta
-                    and max(end, sents[n][1]) - min(start, sents[n][0]) <= MAX_ANSWER_CHARS]
-            if near:
+            first = last = j
+            # Grow one neighbour at a time, best first, while it scores close enough and fits.
+            while last - first + 1 < self.cal.window_sentences:
+                near = [n for n in (first - 1, last + 1) if n in scores
+                        and scores[n] >= scores[j] - self.cal.window_delta
+                        and max(end, sents[n][1]) - min(start, sents[n][0]) <= MAX_ANSWER_CHARS]
+                if not near:
+                    break
                 n = max(near, key=lambda k: scores[k])
+                first, last = min(first, n), max(last, n)
                 start, end = min(start, sents[n][0]), max(end, sents[n][1])
         if end - start > MAX_ANSWER_CHARS and not list_question:
             cut = text.rfind(" ", start, start + MAX_ANSWER_CHARS)
