@@ -139,6 +139,11 @@ class HttpTarget:
             latency_ms = (time.perf_counter() - start) * 1000.0
         except httpx.HTTPError as exc:
             raise TargetError(f"cannot reach {self.url}/api/chat: {exc}") from exc
+        if resp.status_code == 429:
+            raise TargetError(
+                f"{self.url} rate-limited the benchmark (HTTP 429); "
+                "serve it with GOVQA_RATE_LIMIT=off while benchmarking"
+            )
         if 400 <= resp.status_code < 500:
             # The server refused this one question (say, too long): score it as an error.
             raise QuestionRefused(_error_text(resp))
@@ -170,6 +175,8 @@ def _error_text(resp: httpx.Response) -> str:
 
 
 def progress_bar(console: Console | None = None) -> Progress:
+    """A bar on a terminal; nothing when stderr is a file or pipe (CI logs stay clean)."""
+    console = console or Console(stderr=True)
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -177,6 +184,8 @@ def progress_bar(console: Console | None = None) -> Progress:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
+        transient=True,  # the summary replaces it; a failure leaves just its error line
+        disable=not console.is_terminal,
     )
 
 

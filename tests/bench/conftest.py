@@ -67,28 +67,29 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served_url(tmp_path_factory: pytest.TempPathFactory, sample_index_dir: Path) -> Iterator[str]:
-    """The real `govqa serve` over a copy of the sample index, on a free local port."""
-    tmp = tmp_path_factory.mktemp("served")
-    index = tmp / "index"
-    shutil.copytree(sample_index_dir, index, symlinks=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVQA_", "SLACK_"))}
-    env.update(
-        GOVQA_FEEDBACK_DB=str(tmp / "feedback.sqlite3"),
-        GOVQA_RATE_LIMIT="off",
-        GOVQA_ACCESS_LOG="false",
-    )
-    port = _free_port()
-    log = open(tmp / "serve.log", "w+")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [GOVQA, "serve", "--index", str(index), "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+def serve(
+    tmp_path_factory: pytest.TempPathFactory, sample_index_dir: Path
+) -> Iterator[Callable[..., str]]:
+    """`serve(rate_limit="off")`: the real `govqa serve` over a copy of the sample index,
+    on a free local port; returns its base URL once /readyz says 200."""
+    procs: list[tuple[subprocess.Popen[bytes], Any]] = []
+
+    def start(rate_limit: str = "off") -> str:
+        tmp = tmp_path_factory.mktemp("served")
+        index = tmp / "index"
+        shutil.copytree(sample_index_dir, index, symlinks=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVQA_", "SLACK_"))}
+        env.update(
+            GOVQA_FEEDBACK_DB=str(tmp / "feedback.sqlite3"),
+            GOVQA_RATE_LIMIT=rate_limit,
+            GOVQA_ACCESS_LOG="false",
+        )
+        port = _free_port()
+        log = open(tmp / "serve.log", "w+")  # noqa: SIM115 - closed at teardown
+        cmd = [GOVQA, "serve", "--index", str(index), "--host", "127.0.0.1", "--port", str(port)]
+        proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
+        procs.append((proc, log))
+        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
@@ -96,13 +97,14 @@ def served_url(tmp_path_factory: pytest.TempPathFactory, sample_index_dir: Path)
                 pytest.fail(f"govqa serve exited:\n{log.read()}")
             try:
                 if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
+                    return base
             except httpx.TransportError:
                 pass
             assert time.monotonic() < deadline, "govqa serve not ready in 120 s"
             time.sleep(0.1)
-        yield base
-    finally:
+
+    yield start
+    for proc, log in procs:
         proc.send_signal(signal.SIGINT)
         try:
             proc.wait(30)
@@ -110,3 +112,9 @@ def served_url(tmp_path_factory: pytest.TempPathFactory, sample_index_dir: Path)
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def served_url(serve: Callable[..., str]) -> str:
+    """A server with no rate limit, as a benchmarked deployment should run."""
+    return serve()

@@ -100,6 +100,16 @@ def test_url_mode_matches_in_process(
     ]
 
 
+def test_url_mode_stops_on_a_rate_limit(run_cli, bench_data, serve, tmp_path):
+    url = serve(rate_limit="2/minute")
+    rc, _, err = run_cli("bench", bench_data / "tiny.jsonl", "--url", url, "--out", tmp_path)
+    assert rc == 2
+    assert err == (
+        f"error: {url} rate-limited the benchmark (HTTP 429); "
+        "serve it with GOVQA_RATE_LIMIT=off while benchmarking\n"
+    )
+
+
 def test_squad_format_with_limit(run_cli, read_outputs, bench_data, tmp_path):
     out = tmp_path / "squad"
     rc, stdout, err = run_cli("bench", bench_data / "squad-tiny.json", "--format", "squad",
