@@ -33,8 +33,9 @@ def main() -> None:
 
     model = SentenceTransformer(str(resolve_model(None).path), device="cpu")
     chunks = read_chunks(args.index)
-    vectors = model.encode([c.text for c in chunks], batch_size=64, normalize_embeddings=True,
-                           convert_to_numpy=True)
+    vectors = model.encode(
+        [c.text for c in chunks], batch_size=64, normalize_embeddings=True, convert_to_numpy=True
+    )
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(np.asarray(vectors, dtype=np.float32))
 
@@ -60,12 +61,17 @@ def main() -> None:
         if q.answers:
             answerable += 1
             right += answer_correct(answer(q.question), q.answers, q.match)
-    print(json.dumps({
-        "latencies_ms": latencies,
-        "answer_accuracy": right / max(1, answerable),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "chunks": len(chunks),
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "latencies_ms": latencies,
+                "answer_accuracy": right / max(1, answerable),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "chunks": len(chunks),
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ MARGIN_LEFT = 56
 MARGIN_RIGHT = 16
 MARGIN_TOP = 28
 MARGIN_BOTTOM = 72
+MAX_BAR = 48
 
 
 def _pct(value: float) -> str:
@@ -56,9 +57,11 @@ def bar_chart(
     body = _y_axis(ymax, fmt)
     n_series = max(len(series), 1)
     group_w = plot_w / max(len(categories), 1)
-    bar_w = group_w * 0.8 / n_series
+    bar_w = min(group_w * 0.8 / n_series, MAX_BAR)
+    pad = (group_w - bar_w * n_series) / 2
+    crowded = len(categories) > 5
     for ci, category in enumerate(categories):
-        x0 = MARGIN_LEFT + ci * group_w + group_w * 0.1
+        x0 = MARGIN_LEFT + ci * group_w + pad
         for si, (name, values) in enumerate(series.items()):
             value = values[ci]
             if value is None:
@@ -72,18 +75,23 @@ def bar_chart(
                 f"<title>{escape(name)} · {escape(category)}: {escape(fmt(value))}</title></rect>"
             )
         cx = MARGIN_LEFT + ci * group_w + group_w / 2
+        ty = HEIGHT - MARGIN_BOTTOM + 16
+        name = category if len(category) <= 22 else category[:21] + "…"
+        # Many long names (PolicyQA's practices) are slanted so they do not overlap.
+        slant = f' transform="rotate(-20 {cx:.1f} {ty})"' if crowded else ""
+        anchor = "end" if crowded else "middle"
         body.append(
-            f'<text x="{cx:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 16}" text-anchor="middle" '
-            f'font-size="11" fill="#111827">{escape(category)}</text>'
+            f'<text x="{cx:.1f}" y="{ty}" text-anchor="{anchor}"{slant} '
+            f'font-size="11" fill="#111827"><title>{escape(category)}</title>{escape(name)}</text>'
         )
-    body.extend(_legend(list(series)))
-    return _svg(body, title)
+    height = HEIGHT + (40 if crowded else 0)
+    body.extend(_legend(list(series), height - 22))
+    return _svg(body, title, height=height)
 
 
-def _legend(names: list[str]) -> list[str]:
+def _legend(names: list[str], y: int) -> list[str]:
     out = []
     x = MARGIN_LEFT
-    y = HEIGHT - 22
     for i, name in enumerate(names):
         out.append(
             f'<rect x="{x}" y="{y - 10}" width="12" height="12" '

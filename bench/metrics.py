@@ -196,14 +196,19 @@ def abstention_scores(
     answerable: Sequence[bool], abstained: Sequence[bool]
 ) -> dict[str, float | None]:
     """Precision and recall of abstaining on the unanswerable questions, and the rate of
-    abstaining on answerable ones. A rate with nothing to count over is None."""
+    abstaining on answerable ones. A rate with nothing to count over is None, and so is
+    precision when the set has no unanswerable question."""
     pairs = list(zip(answerable, abstained, strict=True))
     abstentions = [a for a, ab in pairs if ab]
     unanswerable = [ab for a, ab in pairs if not a]
     answerable_abst = [ab for a, ab in pairs if a]
     return {
+        # Without unanswerable questions every abstention is wrong by construction, and a
+        # precision of 0 would say less than "not measured".
         "abstention_precision": (
-            sum(1 for a in abstentions if not a) / len(abstentions) if abstentions else None
+            sum(1 for a in abstentions if not a) / len(abstentions)
+            if abstentions and unanswerable
+            else None
         ),
         "abstention_recall": (sum(unanswerable) / len(unanswerable) if unanswerable else None),
         "false_abstain_rate": (

@@ -33,8 +33,12 @@ def pct(values: list[float]) -> dict[str, float]:
 
 def govqa(*args: str) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "govqa.cli", *args], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "govqa.cli", *args],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 
@@ -47,17 +51,25 @@ def measure_ingest(out: Path) -> tuple[dict[str, Any], Path, Path]:
         shutil.rmtree(path, ignore_errors=True)
     govqa("ingest", "--index", str(sample))
     sources = [str(REPO / "ingest/data/international-collaboration.md")] + [
-        str(SHARED / "corpus" / s) for s in CORPUS_SITES]
+        str(SHARED / "corpus" / s) for s in CORPUS_SITES
+    ]
     cold = govqa("ingest", *sources, "--index", str(corpus))
     unchanged = govqa("ingest", *sources, "--index", str(corpus))
     manifest = json.loads((corpus / "current" / "manifest.json").read_text())
     chunks = manifest["chunk_count"]
-    return {
-        "chunks": chunks, "sentences": manifest["sentence_count"],
-        "cold_s": cold, "unchanged_s": unchanged,
-        "cold_chunks_per_s": chunks / cold, "unchanged_chunks_per_s": chunks / unchanged,
-        "unchanged_share": unchanged / cold,
-    }, sample, corpus
+    return (
+        {
+            "chunks": chunks,
+            "sentences": manifest["sentence_count"],
+            "cold_s": cold,
+            "unchanged_s": unchanged,
+            "cold_chunks_per_s": chunks / cold,
+            "unchanged_chunks_per_s": chunks / unchanged,
+            "unchanged_share": unchanged / cold,
+        },
+        sample,
+        corpus,
+    )
 
 
 def measure_engine(sample: Path, corpus: Path, rounds: int) -> dict[str, Any]:
@@ -65,8 +77,10 @@ def measure_engine(sample: Path, corpus: Path, rounds: int) -> dict[str, Any]:
     from bench.questions import load_questions
     from retriever.engine import Engine
 
-    sets = {"sample": (sample, load_questions(QUESTION_SETS[0])),
-            "corpus": (corpus, load_questions(QUESTION_SETS[1]))}
+    sets = {
+        "sample": (sample, load_questions(QUESTION_SETS[0])),
+        "corpus": (corpus, load_questions(QUESTION_SETS[1])),
+    }
     every = [q for _, qs in sets.values() for q in qs]
     result: dict[str, Any] = {"questions": len(every) * rounds}
     for threads in (1, 2):
@@ -94,13 +108,28 @@ def measure_engine(sample: Path, corpus: Path, rounds: int) -> dict[str, Any]:
 
 def measure_baseline(sample: Path, corpus: Path, rounds: int) -> dict[str, Any]:
     result: dict[str, Any] = {}
-    for name, index, qset in (("sample", sample, QUESTION_SETS[0]),
-                              ("corpus", corpus, QUESTION_SETS[1])):
+    for name, index, qset in (
+        ("sample", sample, QUESTION_SETS[0]),
+        ("corpus", corpus, QUESTION_SETS[1]),
+    ):
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.baseline", "--index", str(index),
-             *map(str, QUESTION_SETS), "--rounds", str(rounds), "--score", str(qset)],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            [
+                sys.executable,
+                "-m",
+                "bench.baseline",
+                "--index",
+                str(index),
+                *map(str, QUESTION_SETS),
+                "--rounds",
+                str(rounds),
+                "--score",
+                str(qset),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         assert proc.stdout is not None
         ready, data = None, {}
         for line in proc.stdout:
@@ -136,8 +165,11 @@ def measure_http(corpus: Path, seconds: int) -> dict[str, Any]:
             runs = [run_wrk(server.url, questions, c, seconds) for c in (1, 8, 16, 32)]
             rss = server.peak_rss_mb()
         worker_rss = sorted(rss.values())[-workers:] if workers > 1 else list(rss.values())
-        result[f"workers_{workers}"] = {"runs": runs, "peak_rss_mb": rss,
-                                        "max_worker_rss_mb": max(worker_rss)}
+        result[f"workers_{workers}"] = {
+            "runs": runs,
+            "peak_rss_mb": rss,
+            "max_worker_rss_mb": max(worker_rss),
+        }
     return result
 
 
@@ -151,8 +183,10 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} " \
-           f"{platform.release()}, Python {platform.python_version()}"
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def ratio(ours: float, theirs: float, higher_is_better: bool = False) -> str:
@@ -166,55 +200,159 @@ def table(r: dict[str, Any]) -> str:
     e, b, h, i = r["engine"], r["baseline"], r["http"], r["ingest"]
     rows = [("figure", "govqa", "plain pipeline", "govqa vs plain", "target", "met")]
 
-    def add(name: str, ours: float, theirs: float | None, fmt: str, target: str, ok: bool,
-            higher: bool = False) -> None:
-        rows.append((name, fmt.format(ours), "–" if theirs is None else fmt.format(theirs),
-                     "–" if theirs is None else ratio(ours, theirs, higher), target,
-                     "yes" if ok else "**no**"))
+    def add(
+        name: str,
+        ours: float,
+        theirs: float | None,
+        fmt: str,
+        target: str,
+        ok: bool,
+        higher: bool = False,
+    ) -> None:
+        rows.append(
+            (
+                name,
+                fmt.format(ours),
+                "–" if theirs is None else fmt.format(theirs),
+                "–" if theirs is None else ratio(ours, theirs, higher),
+                target,
+                "yes" if ok else "**no**",
+            )
+        )
 
     for name in ("sample", "corpus"):
         ours, theirs = e[f"{name}_1t"], b[f"{name}_latency"]
-        add(f"engine p50, {name} index (1 thread)", ours["p50"], theirs["p50"], "{:.2f} ms",
-            "≤ 5 ms, ≥ 3× plain", ours["p50"] <= 5 and theirs["p50"] / ours["p50"] >= 3)
-        add(f"engine p99, {name} index (1 thread)", ours["p99"], theirs["p99"], "{:.2f} ms",
-            "≤ 15 ms", ours["p99"] <= 15)
-        add(f"engine p50, {name} index (2 threads)", e[f"{name}_2t"]["p50"], None,
-            "{:.2f} ms", "≤ 5 ms", e[f"{name}_2t"]["p50"] <= 5)
-        add(f"answer accuracy, {name} set", e[f"{name}_accuracy"] * 100,
-            b[f"{name}_accuracy"] * 100, "{:.1f}%", "≥ plain",
-            e[f"{name}_accuracy"] >= b[f"{name}_accuracy"], higher=True)
-    add("cold start to ready", h["cold_start_s"], b["corpus_cold_start_s"], "{:.2f} s", "≤ 2 s",
-        h["cold_start_s"] <= 2)
+        add(
+            f"engine p50, {name} index (1 thread)",
+            ours["p50"],
+            theirs["p50"],
+            "{:.2f} ms",
+            "≤ 5 ms, ≥ 3× plain",
+            ours["p50"] <= 5 and theirs["p50"] / ours["p50"] >= 3,
+        )
+        add(
+            f"engine p99, {name} index (1 thread)",
+            ours["p99"],
+            theirs["p99"],
+            "{:.2f} ms",
+            "≤ 15 ms",
+            ours["p99"] <= 15,
+        )
+        add(
+            f"engine p50, {name} index (2 threads)",
+            e[f"{name}_2t"]["p50"],
+            None,
+            "{:.2f} ms",
+            "≤ 5 ms",
+            e[f"{name}_2t"]["p50"] <= 5,
+        )
+        add(
+            f"answer accuracy, {name} set",
+            e[f"{name}_accuracy"] * 100,
+            b[f"{name}_accuracy"] * 100,
+            "{:.1f}%",
+            "≥ plain",
+            e[f"{name}_accuracy"] >= b[f"{name}_accuracy"],
+            higher=True,
+        )
+    add(
+        "cold start to ready",
+        h["cold_start_s"],
+        b["corpus_cold_start_s"],
+        "{:.2f} s",
+        "≤ 2 s",
+        h["cold_start_s"] <= 2,
+    )
     if "workers_1" in h:
         for workers in (1, 2):
             for run in h[f"workers_{workers}"]["runs"]:
                 c = run["connections"]
-                add(f"HTTP /api/chat, {workers} worker(s), {c} conn: p50", run["p50_ms"], None,
-                    "{:.2f} ms", "≤ 8 ms" if c == 1 else "–", run["p50_ms"] <= 8 or c > 1)
-                add(f"HTTP /api/chat, {workers} worker(s), {c} conn: req/s", run["rps"], None,
-                    "{:.0f}", "≥ 150, no errors" if workers == 2 and c == 16 else "–",
-                    (run["rps"] >= 150 and run["errors"] == 0) or workers == 1 or c != 16)
-                add(f"HTTP /api/chat, {workers} worker(s), {c} conn: errors", run["errors"],
-                    None, "{:.0f}", "0", run["errors"] == 0)
+                add(
+                    f"HTTP /api/chat, {workers} worker(s), {c} conn: p50",
+                    run["p50_ms"],
+                    None,
+                    "{:.2f} ms",
+                    "≤ 8 ms" if c == 1 else "–",
+                    run["p50_ms"] <= 8 or c > 1,
+                )
+                add(
+                    f"HTTP /api/chat, {workers} worker(s), {c} conn: req/s",
+                    run["rps"],
+                    None,
+                    "{:.0f}",
+                    "≥ 150, no errors" if workers == 2 and c == 16 else "–",
+                    (run["rps"] >= 150 and run["errors"] == 0) or workers == 1 or c != 16,
+                )
+                add(
+                    f"HTTP /api/chat, {workers} worker(s), {c} conn: errors",
+                    run["errors"],
+                    None,
+                    "{:.0f}",
+                    "0",
+                    run["errors"] == 0,
+                )
             rss = h[f"workers_{workers}"]["max_worker_rss_mb"]
-            add(f"peak RSS per worker ({workers} worker(s))", rss, b["corpus_peak_rss_mb"],
-                "{:.0f} MB", "≤ 300 MB", rss <= 300)
-    add("ingest, cold (sample + corpus)", i["cold_chunks_per_s"], None, "{:.1f} chunks/s", "–",
-        True)
-    add("ingest, unchanged corpus", i["unchanged_s"], None, "{:.2f} s",
-        "≤ 10% of cold", i["unchanged_share"] <= 0.10)
-    add("ingest, unchanged / cold", i["unchanged_share"] * 100, None, "{:.1f}%", "≤ 10%",
-        i["unchanged_share"] <= 0.10)
+            add(
+                f"peak RSS per worker ({workers} worker(s))",
+                rss,
+                b["corpus_peak_rss_mb"],
+                "{:.0f} MB",
+                "≤ 300 MB",
+                rss <= 300,
+            )
+    add(
+        "ingest, cold (sample + corpus)", i["cold_chunks_per_s"], None, "{:.1f} chunks/s", "–", True
+    )
+    add(
+        "ingest, unchanged corpus",
+        i["unchanged_s"],
+        None,
+        "{:.2f} s",
+        "≤ 10% of cold",
+        i["unchanged_share"] <= 0.10,
+    )
+    add(
+        "ingest, unchanged / cold",
+        i["unchanged_share"] * 100,
+        None,
+        "{:.1f}%",
+        "≤ 10%",
+        i["unchanged_share"] <= 0.10,
+    )
     if "scale" in r:
         s = r["scale"]
-        add(f"{s['chunks']:,} chunks: query p50 (encode + HNSW + BM25 + fusion)",
-            s["query_p50_ms"], None, "{:.2f} ms", "≤ 10 ms", s["query_p50_ms"] <= 10)
-        add(f"{s['chunks']:,} chunks: recall@10 of HNSW vs exact", s["recall_at_10"], None,
-            "{:.3f}", "≥ 0.98", s["recall_at_10"] >= 0.98)
-        add(f"{s['chunks']:,} chunks: exact search p50 (for scale)", s["exact_search_p50_ms"],
-            None, "{:.2f} ms", "–", True)
-        add(f"{s['chunks']:,} chunks: build (embed + HNSW)", s["embed_s"] + s["hnsw_build_s"],
-            None, "{:.0f} s", "–", True)
+        add(
+            f"{s['chunks']:,} chunks: query p50 (encode + HNSW + BM25 + fusion)",
+            s["query_p50_ms"],
+            None,
+            "{:.2f} ms",
+            "≤ 10 ms",
+            s["query_p50_ms"] <= 10,
+        )
+        add(
+            f"{s['chunks']:,} chunks: recall@10 of HNSW vs exact",
+            s["recall_at_10"],
+            None,
+            "{:.3f}",
+            "≥ 0.98",
+            s["recall_at_10"] >= 0.98,
+        )
+        add(
+            f"{s['chunks']:,} chunks: exact search p50 (for scale)",
+            s["exact_search_p50_ms"],
+            None,
+            "{:.2f} ms",
+            "–",
+            True,
+        )
+        add(
+            f"{s['chunks']:,} chunks: build (embed + HNSW)",
+            s["embed_s"] + s["hnsw_build_s"],
+            None,
+            "{:.0f} s",
+            "–",
+            True,
+        )
     lines = ["| " + " | ".join(row) + " |" for row in rows]
     lines.insert(1, "|" + "---|" * len(rows[0]))
     return "\n".join(lines)
@@ -224,8 +362,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "var/bench/perf")
     parser.add_argument("--scale", type=int, default=100_000, help="chunks in the scale test")
-    parser.add_argument("--rounds", type=int, default=4,
-                        help="passes over the bundled questions (314 each) for engine latency")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="passes over the bundled questions (314 each) for engine latency",
+    )
     parser.add_argument("--seconds", type=int, default=10, help="length of each HTTP run")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -244,8 +386,9 @@ def main() -> None:
         elif step == "scale" and args.scale:
             from bench.perf_scale import measure_scale
 
-            report["scale"] = measure_scale(SHARED, corpus / "current" / "encoder",
-                                            args.out / "cache", n=args.scale)
+            report["scale"] = measure_scale(
+                SHARED, corpus / "current" / "encoder", args.out / "cache", n=args.scale
+            )
         print(f"[perf] {step} done in {time.perf_counter() - started:.0f} s", flush=True)
     md = f"Measured {report['when']} on {report['machine']}.\n\n{table(report)}\n"
     (args.out / "perf.json").write_text(json.dumps(report, indent=2))

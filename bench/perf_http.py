@@ -51,19 +51,32 @@ class Server:
         self.tmp = Path(tempfile.mkdtemp(prefix="govqa-perf-"))
         self.env = {
             **os.environ,
-            "GOVQA_RATE_LIMIT": "off", "GOVQA_ACCESS_LOG": "false",
+            "GOVQA_RATE_LIMIT": "off",
+            "GOVQA_ACCESS_LOG": "false",
             "GOVQA_FEEDBACK_DB": str(self.tmp / "feedback.sqlite3"),
-            "GOVQA_WORKERS": str(workers), **(env or {}),
+            "GOVQA_WORKERS": str(workers),
+            **(env or {}),
         }
-        self.args = [sys.executable, "-m", "govqa.cli", "serve", "--index", str(index_dir),
-                     "--port", str(self.port), "--workers", str(workers)]
+        self.args = [
+            sys.executable,
+            "-m",
+            "govqa.cli",
+            "serve",
+            "--index",
+            str(index_dir),
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
+        ]
         self.proc: subprocess.Popen[bytes] | None = None
         self.ready_s = 0.0
 
     def __enter__(self) -> Server:
         started = time.perf_counter()
-        self.proc = subprocess.Popen(self.args, env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            self.args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = started + 120
         with httpx.Client(timeout=1.0) as client:
             while time.perf_counter() < deadline:
@@ -130,8 +143,21 @@ def run_wrk(url: str, questions: list[str], connections: int, seconds: int) -> d
     try:
         threads = min(2, connections)
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-             "-s", script, url], capture_output=True, text=True, timeout=seconds + 60)
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+        )
     finally:
         os.unlink(script)
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("{"))
@@ -142,6 +168,7 @@ def run_wrk(url: str, questions: list[str], connections: int, seconds: int) -> d
         "requests": data["requests"],
         "rps": data["requests"] / duration,
         "errors": data["status_errors"] + data["connect_errors"] + data["timeouts"],
-        "p50_ms": data["p50_us"] / 1000, "p95_ms": data["p95_us"] / 1000,
+        "p50_ms": data["p50_us"] / 1000,
+        "p95_ms": data["p95_us"] / 1000,
         "p99_ms": data["p99_us"] / 1000,
     }

@@ -19,8 +19,12 @@ from ingest.sentences import split_sentences
 def scale_texts(shared: Path, n: int) -> list[str]:
     """Real passages: every context's sentences, then windows of two and three of them."""
     contexts: list[str] = []
-    for path in (shared / "bench/squad/dev-v1.1.json", shared / "bench/squad/dev-v2.0.json",
-                 shared / "bench/policyqa/dev.json", shared / "bench/policyqa/test.json"):
+    for path in (
+        shared / "bench/squad/dev-v1.1.json",
+        shared / "bench/squad/dev-v2.0.json",
+        shared / "bench/policyqa/dev.json",
+        shared / "bench/policyqa/test.json",
+    ):
         for article in json.loads(path.read_text())["data"]:
             contexts += [p["context"] for p in article["paragraphs"]]
     seen: set[str] = set()
@@ -29,7 +33,7 @@ def scale_texts(shared: Path, n: int) -> list[str]:
         for context in contexts:
             sents = [context[s:e] for s, e in split_sentences(context)]
             for i in range(len(sents) - width + 1):
-                text = " ".join(sents[i:i + width])
+                text = " ".join(sents[i : i + width])
                 if len(text) >= 20 and text not in seen:
                     seen.add(text)
                     out.append(text)
@@ -59,8 +63,9 @@ def embed_cached(texts: list[str], encoder: Any, cache_dir: Path) -> tuple[np.nd
     return vectors, seconds
 
 
-def measure_scale(shared: Path, encoder_dir: Path, cache_dir: Path, n: int = 100_000,
-                  queries: int = 1000) -> dict[str, Any]:
+def measure_scale(
+    shared: Path, encoder_dir: Path, cache_dir: Path, n: int = 100_000, queries: int = 1000
+) -> dict[str, Any]:
     import bm25s
 
     from retriever.embedder import OnnxEncoder

@@ -130,6 +130,12 @@ def test_abstention_scores():
         "abstention_recall": pytest.approx(2 / 3),
         "false_abstain_rate": 0.25,
     }
+    # No unanswerable question: precision is not measured rather than 0.
+    assert metrics.abstention_scores([True, True], [True, False]) == {
+        "abstention_precision": None,
+        "abstention_recall": None,
+        "false_abstain_rate": 0.5,
+    }
     assert metrics.abstention_scores([True], [False]) == {
         "abstention_precision": None,
         "abstention_recall": None,

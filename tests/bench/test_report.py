@@ -184,3 +184,18 @@ def test_terminal_summary_lists_metrics_per_mode(results):
     assert "100.0%" in text
     assert "latency p50" in text and "10.0 ms" in text
     assert "sentence retrieval" not in text  # no SQuAD-style metrics in a JSONL run
+
+
+def test_bar_chart_keeps_bars_narrow_and_slants_crowded_labels():
+    from bench.charts import MAX_BAR, bar_chart
+
+    one = bar_chart("one", ["answerable"], {"hybrid": [0.75]})
+    (width,) = re.findall(r'class="bar" x="[\d.]+" y="[\d.]+" width="([\d.]+)"', one)
+    assert float(width) <= MAX_BAR
+    assert "rotate(" not in one
+    names = [f"Practice number {i} with a long name" for i in range(9)]
+    many = bar_chart("many", names, {"hybrid": [0.5] * 9, "bm25": [None] * 8 + [0.1]})
+    assert many.count('class="bar"') == 10  # a missing value draws no bar
+    assert many.count("rotate(-20") == 9
+    assert "Practice number 0 wit…" in many  # truncated, full name in its tooltip
+    assert "<title>Practice number 0 with a long name</title>" in many
