@@ -1,0 +1,174 @@
+"""The perf report: each govqa figure beside the plain pipeline's, its target, and if it is met."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def ratio(ours: float, theirs: float, higher_is_better: bool = False) -> str:
+    if not ours or not theirs:
+        return "–"
+    r = ours / theirs if higher_is_better else theirs / ours
+    return f"{r:.1f}× {'better' if r >= 1 else 'worse'}"
+
+
+def table(r: dict[str, Any]) -> str:
+    e, b, h, i = r["engine"], r["baseline"], r["http"], r["ingest"]
+    rows = [("figure", "govqa", "plain pipeline", "govqa vs plain", "target", "met")]
+
+    def add(
+        name: str,
+        ours: float,
+        theirs: float | None,
+        fmt: str,
+        target: str,
+        ok: bool,
+        higher: bool = False,
+    ) -> None:
+        rows.append(
+            (
+                name,
+                fmt.format(ours),
+                "–" if theirs is None else fmt.format(theirs),
+                "–" if theirs is None else ratio(ours, theirs, higher),
+                target,
+                "yes" if ok else "**no**",
+            )
+        )
+
+    for name in ("sample", "corpus"):
+        ours, theirs = e[f"{name}_1t"], b[f"{name}_latency"]
+        add(
+            f"engine p50, {name} index (1 thread)",
+            ours["p50"],
+            theirs["p50"],
+            "{:.2f} ms",
+            "≤ 5 ms, ≥ 3× plain",
+            ours["p50"] <= 5 and theirs["p50"] / ours["p50"] >= 3,
+        )
+        add(
+            f"engine p99, {name} index (1 thread)",
+            ours["p99"],
+            theirs["p99"],
+            "{:.2f} ms",
+            "≤ 15 ms",
+            ours["p99"] <= 15,
+        )
+        add(
+            f"engine p50, {name} index (2 threads)",
+            e[f"{name}_2t"]["p50"],
+            None,
+            "{:.2f} ms",
+            "≤ 5 ms",
+            e[f"{name}_2t"]["p50"] <= 5,
+        )
+        add(
+            f"answer accuracy, {name} set",
+            e[f"{name}_accuracy"] * 100,
+            b[f"{name}_accuracy"] * 100,
+            "{:.1f}%",
+            "≥ plain",
+            e[f"{name}_accuracy"] >= b[f"{name}_accuracy"],
+            higher=True,
+        )
+    add(
+        "cold start to ready",
+        h["cold_start_s"],
+        b["corpus_cold_start_s"],
+        "{:.2f} s",
+        "≤ 2 s",
+        h["cold_start_s"] <= 2,
+    )
+    if "workers_1" in h:
+        for workers in (1, 2):
+            for run in h[f"workers_{workers}"]["runs"]:
+                c = run["connections"]
+                add(
+                    f"HTTP /api/chat, {workers} worker(s), {c} conn: p50",
+                    run["p50_ms"],
+                    None,
+                    "{:.2f} ms",
+                    "≤ 8 ms" if c == 1 else "–",
+                    run["p50_ms"] <= 8 or c > 1,
+                )
+                add(
+                    f"HTTP /api/chat, {workers} worker(s), {c} conn: req/s",
+                    run["rps"],
+                    None,
+                    "{:.0f}",
+                    "≥ 150, no errors" if workers == 2 and c == 16 else "–",
+                    (run["rps"] >= 150 and run["errors"] == 0) or workers == 1 or c != 16,
+                )
+                add(
+                    f"HTTP /api/chat, {workers} worker(s), {c} conn: errors",
+                    run["errors"],
+                    None,
+                    "{:.0f}",
+                    "0",
+                    run["errors"] == 0,
+                )
+            rss = h[f"workers_{workers}"]["max_worker_rss_mb"]
+            add(
+                f"peak RSS per worker ({workers} worker(s))",
+                rss,
+                b["corpus_peak_rss_mb"],
+                "{:.0f} MB",
+                "≤ 300 MB",
+                rss <= 300,
+            )
+    add(
+        "ingest, cold (sample + corpus)", i["cold_chunks_per_s"], None, "{:.1f} chunks/s", "–", True
+    )
+    add(
+        "ingest, unchanged corpus",
+        i["unchanged_s"],
+        None,
+        "{:.2f} s",
+        "≤ 10% of cold",
+        i["unchanged_share"] <= 0.10,
+    )
+    add(
+        "ingest, unchanged / cold",
+        i["unchanged_share"] * 100,
+        None,
+        "{:.1f}%",
+        "≤ 10%",
+        i["unchanged_share"] <= 0.10,
+    )
+    if "scale" in r:
+        s = r["scale"]
+        add(
+            f"{s['chunks']:,} chunks: query p50 (encode + HNSW + BM25 + fusion)",
+            s["query_p50_ms"],
+            None,
+            "{:.2f} ms",
+            "≤ 10 ms",
+            s["query_p50_ms"] <= 10,
+        )
+        add(
+            f"{s['chunks']:,} chunks: recall@10 of HNSW vs exact",
+            s["recall_at_10"],
+            None,
+            "{:.3f}",
+            "≥ 0.98",
+            s["recall_at_10"] >= 0.98,
+        )
+        add(
+            f"{s['chunks']:,} chunks: exact search p50 (for scale)",
+            s["exact_search_p50_ms"],
+            None,
+            "{:.2f} ms",
+            "–",
+            True,
+        )
+        add(
+            f"{s['chunks']:,} chunks: build (embed + HNSW)",
+            s["embed_s"] + s["hnsw_build_s"],
+            None,
+            "{:.0f} s",
+            "–",
+            True,
+        )
+    lines = ["| " + " | ".join(row) + " |" for row in rows]
+    lines.insert(1, "|" + "---|" * len(rows[0]))
+    return "\n".join(lines)
