@@ -8,6 +8,7 @@ import heapq
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ from ingest.sentences import split_sentences
 
 
 def scale_texts(shared: Path, n: int) -> list[str]:
-    """Real passages: every context's sentences, then windows of two and three of them."""
+    """Real passages from the SQuAD and PolicyQA contexts: every sentence, sliding windows of
+    2-4 sentences, then overlapping 24- and 16-word windows (stride 8), the usual way text is cut
+    into passages. The dev sets hold ~22,000 sentences, so 100,000 passages need all three."""
     contexts: list[str] = []
     for path in (
         shared / "bench/squad/dev-v1.1.json",
@@ -27,18 +30,28 @@ def scale_texts(shared: Path, n: int) -> list[str]:
     ):
         for article in json.loads(path.read_text())["data"]:
             contexts += [p["context"] for p in article["paragraphs"]]
+    contexts = list(dict.fromkeys(contexts))
+
+    def passages() -> Iterator[str]:
+        for width in range(1, 5):
+            for context in contexts:
+                sents = [context[s:e] for s, e in split_sentences(context)]
+                for i in range(len(sents) - width + 1):
+                    yield " ".join(sents[i : i + width])
+        for words in (24, 16):
+            for context in contexts:
+                tokens = context.split()
+                for i in range(0, max(1, len(tokens) - words + 8), 8):
+                    yield " ".join(tokens[i : i + words])
+
     seen: set[str] = set()
     out: list[str] = []
-    for width in (1, 2, 3):
-        for context in contexts:
-            sents = [context[s:e] for s, e in split_sentences(context)]
-            for i in range(len(sents) - width + 1):
-                text = " ".join(sents[i : i + width])
-                if len(text) >= 20 and text not in seen:
-                    seen.add(text)
-                    out.append(text)
-                    if len(out) == n:
-                        return out
+    for text in passages():
+        if len(text) >= 20 and text not in seen:
+            seen.add(text)
+            out.append(text)
+            if len(out) == n:
+                break
     return out
 
 

@@ -14,6 +14,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -237,8 +238,12 @@ def run_questions(
     extra_scorer: ExtraScorer | None = None,
     progress: Progress | None = None,
     warm: bool = True,
+    tasks: dict[str, TaskID] | None = None,
 ) -> dict[str, list[QuestionResult]]:
-    """Every question in every mode: {mode: [result per question, in order]}."""
+    """Every question in every mode: {mode: [result per question, in order]}.
+
+    `tasks` are progress-bar tasks (one per mode) to advance instead of adding new ones,
+    for callers that run one set in parts."""
     if warm:
         warm_up(target, questions, modes[0])
     results: dict[str, list[QuestionResult]] = {}
@@ -246,7 +251,11 @@ def run_questions(
         if i > 0 and isinstance(target, EngineTarget):
             target.start_mode()
             target.ask(questions[0].question, mode)  # warm this mode's code path too
-        task = progress.add_task(mode, total=len(questions)) if progress else None
+        task = (
+            tasks[mode]
+            if tasks
+            else (progress.add_task(mode, total=len(questions)) if progress else None)
+        )
         out = []
         for q in questions:
             out.append(ask_one(target, q, mode, extra_scorer))

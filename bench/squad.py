@@ -69,6 +69,9 @@ class Dataset:
     questions: list[Question]
     version: str = ""
     reference: list[dict[str, str]] = field(default_factory=list)
+    # True: each article is a site of its own, indexed and asked alone (PolicyQA: the same
+    # generic question is asked of every policy, so only its own policy can answer it).
+    per_article: bool = False
 
     def chunk_map(self) -> dict[str, Chunk]:
         return {c.id: c for c in self.chunks}

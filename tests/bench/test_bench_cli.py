@@ -150,6 +150,57 @@ def test_trecqa_format(run_cli, read_outputs, bench_data, tmp_path):
     assert rows[0]["gold"]["answers"] == ["The Eiffel Tower stands in Paris , France ."]
 
 
+def test_policyqa_each_policy_is_its_own_site(run_cli, read_outputs, tmp_path):
+    """The same generic question asked of two policies is answered from each one's own
+    index; its repeats within one policy merge into one question with every span."""
+    policies = {
+        "alpha.example": [
+            "Alpha keeps your order history for seven years.",
+            "Alpha shares delivery addresses with its courier partners.",
+        ],
+        "beta.example": [
+            "Beta deletes inactive accounts after two years.",
+            "Beta never shares your address with anyone.",
+        ],
+    }
+    ask = "How long do you keep my data?"
+    golds = {"alpha.example": ["seven years"], "beta.example": ["two years"]}
+    data = {"version": "v1.0", "data": []}
+    for title, contexts in policies.items():
+        paragraphs = []
+        for i, ctx in enumerate(contexts):
+            qas = [
+                {"id": f"{title}-{i}-{n}", "question": ask, "type": "Data Retention|||x|||y",
+                 "answers": [{"text": g, "answer_start": ctx.index(g)}]}
+                for n, g in enumerate(golds[title]) if g in ctx
+            ] + [
+                # asked of both paragraphs: one merged question, either span is right
+                {"id": f"{title}-{i}-share", "question": "Who do you share my address with?",
+                 "type": "Third Party Sharing/Collection|||x|||y",
+                 "answers": [{"text": ctx.split()[0], "answer_start": 0}]}
+            ]  # fmt: skip
+            paragraphs.append({"context": ctx, "index": i, "summary": "", "qas": qas})
+        data["data"].append({"title": title, "paragraphs": paragraphs})
+    path = tmp_path / "test.json"
+    path.write_text(json.dumps(data))
+    out = tmp_path / "out"
+    rc, stdout, err = run_cli("bench", path, "--format", "policyqa", "--out", out)
+    assert rc == 0, err
+    summary, rows, _ = read_outputs(out)
+    assert [(r["id"], r["gold"]["answers"]) for r in rows] == [
+        ("alpha.example-0-0", ["seven years"]),
+        ("alpha.example-0-share", ["Alpha"]),
+        ("beta.example-0-0", ["two years"]),
+        ("beta.example-0-share", ["Beta"]),
+    ]
+    assert [r["type"] for r in rows] == ["Data Retention", "Third Party Sharing/Collection"] * 2
+    assert sorted(p.name for p in (out / "index").iterdir()) == ["001", "002"]
+    assert summary["meta"]["scope"] == "each article is a site of its own, with its own index"
+    # Each retention question finds its own policy's paragraph first, never the other's.
+    assert [r["retrieval_rank"] for r in rows if r["type"] == "Data Retention"] == [1, 1]
+    assert "BERT-base" in stdout
+
+
 def test_policyqa_types_questions_by_practice(tmp_path):
     ctx = "We collect your email address when you register. We never sell your data."
     qa = {
