@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import PurePosixPath
@@ -69,14 +70,29 @@ def squad_scores(prediction: str | None, golds: Sequence[str]) -> tuple[float, f
     )
 
 
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"'})
+
+
+def fold_unicode_punctuation(text: str) -> str:
+    """Curly quotes become straight ones and other non-ASCII punctuation a space, so that
+    "GovTech\u2019s" on a page matches "GovTech's" in a gold answer. EM and F1 keep the
+    official normalisation; only answer accuracy (containment) folds first."""
+    text = text.translate(_QUOTES)
+    return "".join(
+        " " if ord(ch) > 127 and unicodedata.category(ch).startswith("P") else ch
+        for ch in text)
+
+
 def contains(answer: str, gold: str) -> bool:
     """Whether the normalised gold occurs in the normalised answer as whole tokens.
 
     Whole tokens, so gold "5" is not found in "2025". A gold that normalises to nothing
     (say "the") is found only in an answer that also normalises to nothing, never for free.
+    Curly quotes and other Unicode punctuation are folded first (fold_unicode_punctuation).
     """
-    norm_gold = normalize_answer(gold)
-    norm_answer = normalize_answer(answer)
+    norm_gold = normalize_answer(fold_unicode_punctuation(gold))
+    norm_answer = normalize_answer(fold_unicode_punctuation(answer))
     if not norm_gold:
         return not norm_answer
     return f" {norm_gold} " in f" {norm_answer} "

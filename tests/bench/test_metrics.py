@@ -152,3 +152,15 @@ def test_percentiles_interpolate_linearly():
     assert p99 == pytest.approx(99.1)
     assert metrics.percentiles([7.0]) == [7.0, 7.0, 7.0]
     assert metrics.percentiles([]) == [None, None, None]
+
+
+def test_containment_folds_curly_quotes_and_unicode_dashes() -> None:
+    from bench.metrics import contains, exact_match
+
+    assert contains("JAGA, which means \u2018guard\u2019 in Malay", "guard")
+    assert contains("With the \u2018No Wrong Door\u2019 approach", "No Wrong Door")
+    assert contains("GovTech\u2019s mission", "GovTech's mission")
+    assert contains("from 2016\u20132024", "2016")
+    assert not contains("in 2025", "5")
+    # EM keeps the official SQuAD normalisation, which leaves curly quotes alone.
+    assert exact_match("\u2018guard\u2019", "guard") == 0.0
