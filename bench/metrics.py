@@ -70,8 +70,18 @@ def squad_scores(prediction: str | None, golds: Sequence[str]) -> tuple[float, f
     )
 
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"'})
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+    }
+)
 
 
 def fold_unicode_punctuation(text: str) -> str:
@@ -80,8 +90,8 @@ def fold_unicode_punctuation(text: str) -> str:
     official normalisation; only answer accuracy (containment) folds first."""
     text = text.translate(_QUOTES)
     return "".join(
-        " " if ord(ch) > 127 and unicodedata.category(ch).startswith("P") else ch
-        for ch in text)
+        " " if ord(ch) > 127 and unicodedata.category(ch).startswith("P") else ch for ch in text
+    )
 
 
 def contains(answer: str, gold: str) -> bool:
