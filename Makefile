@@ -40,8 +40,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-bench: $(STAMP)
-	$(VENV)/bin/govqa bench bench/questions/sample.jsonl --out var/bench/sample
+bench: $(STAMP) ingest
+	$(VENV)/bin/govqa bench bench/questions/sample.jsonl --index $(INDEX) --out var/bench/sample --compare
 
 # wrk (Debian) is the HTTP load generator: a separate C process, so it barely steals CPU.
 bench-perf: $(STAMP)

@@ -50,6 +50,8 @@ def cli(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # bm25s sets its own logger to DEBUG, which would print on every index build.
+    logging.getLogger("bm25s").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:
