@@ -17,11 +17,19 @@ import numpy as np
 
 from govqa.errors import IndexCorrupt, IndexMissing
 from ingest.records import Chunk, Page, content_hash
-from retriever.embedder import ENCODER_FILES, OnnxEncoder, export_onnx, resolve_model, sha256_file
+from retriever.embedder import (
+    ENCODER_FILES,
+    FULL_MODEL,
+    QUERY_MODEL,
+    OnnxEncoder,
+    export_onnx,
+    resolve_model,
+    sha256_file,
+)
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 CURRENT = "current"  # symlink to the live version: swapping it is the atomic commit
 VERSIONS = "versions"
 EXACT_SEARCH_LIMIT = 50_000  # above this many chunks, an HNSW graph replaces exact search
@@ -264,7 +272,8 @@ def write_index(
             "version": version,
             "model": source.name,
             "weights_sha256": source.weights_sha256,
-            "onnx_sha256": sha256_file(enc_dir / "model.onnx"),
+            "onnx_sha256": sha256_file(enc_dir / FULL_MODEL),
+            "query_onnx_sha256": sha256_file(enc_dir / QUERY_MODEL),
             "dimension": dim,
             "chunk_count": len(chunks),
             "page_count": len(pages),

@@ -12,7 +12,7 @@ import numpy as np
 
 from govqa.errors import IndexCorrupt, IndexMismatch, ModelError
 from ingest.records import Chunk
-from retriever.embedder import OnnxEncoder, resolve_model, sha256_file
+from retriever.embedder import FULL_MODEL, QUERY_MODEL, OnnxEncoder, resolve_model, sha256_file
 from retriever.index import read_manifest, require_version_dir
 from retriever.records import Hit
 from retriever.terms import terms
@@ -65,7 +65,7 @@ class LoadedIndex:
             raise IndexCorrupt(
                 f"the index in {folder} is inconsistent: {n} chunks, {self.faiss.ntotal} vectors; "
                 "rebuild it with govqa ingest")
-        self.encoder = OnnxEncoder(folder / "encoder", threads=threads)
+        self.encoder = OnnxEncoder(folder / "encoder", threads=threads, model_file=QUERY_MODEL)
         if self.encoder.dimension != dim:
             raise IndexMismatch(
                 f"the encoder gives {self.encoder.dimension}-d vectors, the index holds {dim}-d")
@@ -78,7 +78,8 @@ class LoadedIndex:
     def load(cls, index_dir: Path, model: str | None = None, threads: int = 1) -> LoadedIndex:
         folder = require_version_dir(Path(index_dir))
         manifest = read_manifest(folder)
-        for key in ("version", "model", "weights_sha256", "dimension", "onnx_sha256"):
+        for key in ("version", "model", "weights_sha256", "dimension", "onnx_sha256",
+                    "query_onnx_sha256"):
             if key not in manifest:
                 raise IndexCorrupt(f"the index manifest in {folder} lacks {key!r}")
         if model is not None:
@@ -89,9 +90,11 @@ class LoadedIndex:
                     f"the index in {folder} was built with {manifest['model']} "
                     f"(weights {manifest['weights_sha256'][:12]}), not {wanted.name} "
                     f"(weights {wanted.weights_sha256[:12]}); re-ingest with --model {model}")
-        onnx = folder / "encoder" / "model.onnx"
-        if not onnx.is_file() or sha256_file(onnx) != manifest["onnx_sha256"]:
-            raise ModelError(f"the encoder in {folder} is missing or altered; rebuild the index")
+        for name, key in ((FULL_MODEL, "onnx_sha256"), (QUERY_MODEL, "query_onnx_sha256")):
+            onnx = folder / "encoder" / name
+            if not onnx.is_file() or sha256_file(onnx) != manifest[key]:
+                raise ModelError(
+                    f"the encoder {name} in {folder} is missing or altered; rebuild the index")
         return cls(folder, manifest, threads=threads)
 
     def idf(self, term: str) -> float:

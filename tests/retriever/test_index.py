@@ -107,12 +107,13 @@ def test_missing_index_says_how_to_build_one(tmp_path: Path) -> None:
         Engine.load(tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize("damage", ["manifest", "faiss", "chunks", "encoder"])
+@pytest.mark.parametrize("damage", ["manifest", "faiss", "chunks", "encoder", "query-encoder"])
 def test_corrupt_index_is_reported(index_copy: Path, damage: str) -> None:
     folder = version_dir(index_copy)
     assert folder is not None
     target = {"manifest": "manifest.json", "faiss": "chunks.faiss", "chunks": "chunks.jsonl",
-              "encoder": "encoder/model.onnx"}[damage]
+              "encoder": "encoder/model.onnx",
+              "query-encoder": "encoder/model-int8.onnx"}[damage]
     (folder / target).unlink()
     (folder / target).write_bytes(b"\x00garbage{")
     with pytest.raises((IndexCorrupt, ModelError)):
