@@ -31,7 +31,7 @@ def ask(question: str, index_dir: Path | None, model: str | None, as_json: bool,
         return
     from rich.console import Console
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # long URLs stay whole
     if answer.answered and answer.answer:
         console.print(answer.answer, markup=False)
         for c in answer.citations:

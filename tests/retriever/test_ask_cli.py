@@ -20,8 +20,11 @@ def test_ask_prints_answer_and_citation(sample_index_dir: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "Australia" in out.stdout
     assert "International Collaboration › Digital Government Exchange (DGX)" in out.stdout
-    assert "#digital-government-exchange-dgx" in out.stdout
-    assert "#:~:text=" in out.stdout
+    lines = out.stdout.splitlines()
+    assert ("  https://www.tech.gov.sg/products-and-services/collaborate-with-us/"
+            "international-collaboration/#digital-government-exchange-dgx") in lines
+    assert any(line.startswith("  highlight: https://www.tech.gov.sg/") and "#:~:text=" in line
+               for line in lines)
 
 
 def test_ask_json_is_the_api_answer(sample_index_dir: Path, sample_engine) -> None:  # type: ignore[no-untyped-def]
