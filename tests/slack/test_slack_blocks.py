@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from chat_api.slack_blocks import (
@@ -14,34 +17,16 @@ from chat_api.slack_blocks import (
 )
 from retriever.records import Answer, Citation, Suggestion
 
+Buttons = Callable[[str, int], dict[str, Any]]
 NO_ANSWER = "The site doesn't cover this, as far as I can tell."
 PAGE = (
     "https://www.tech.gov.sg/products-and-services/collaborate-with-us/international-collaboration/"
 )
 
 
-def feedback_buttons(value: str) -> dict:
-    return {
-        "type": "actions",
-        "block_id": "govqa_feedback",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": "govqa_feedback_up",
-                "text": {"type": "plain_text", "text": "👍 Helpful", "emoji": True},
-                "value": value,
-            },
-            {
-                "type": "button",
-                "action_id": "govqa_feedback_down",
-                "text": {"type": "plain_text", "text": "👎 Not helpful", "emoji": True},
-                "value": value,
-            },
-        ],
-    }
-
-
-def test_answer_is_a_quote_with_escaped_text_links_confidence_and_buttons() -> None:
+def test_answer_is_a_quote_with_escaped_text_links_confidence_and_buttons(
+    feedback_buttons: Buttons,
+) -> None:
     answer = Answer(
         question="who runs it?",
         answered=True,
@@ -64,7 +49,6 @@ def test_answer_is_a_quote_with_escaped_text_links_confidence_and_buttons() -> N
         turn=3,
         resolved_question="who runs it? (Labs & Partners)",
     )
-    value = '{"conversation_id":"slack:C1:1.2","turn":3}'
     assert answer_blocks(answer) == [
         {
             "type": "section",
@@ -87,12 +71,12 @@ def test_answer_is_a_quote_with_escaped_text_links_confidence_and_buttons() -> N
                 }
             ],
         },
-        feedback_buttons(value),
+        feedback_buttons("slack:C1:1.2", 3),
     ]
     assert answer_text(answer) == "R&D <labs> run it. See the list."
 
 
-def test_abstention_says_so_and_lists_suggested_sections() -> None:
+def test_abstention_says_so_and_lists_suggested_sections(feedback_buttons: Buttons) -> None:
     answer = Answer(
         question="parking fees?",
         answered=False,
@@ -123,7 +107,7 @@ def test_abstention_says_so_and_lists_suggested_sections() -> None:
             },
         },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "Confidence: 5%"}]},
-        feedback_buttons('{"conversation_id":"abc","turn":1}'),
+        feedback_buttons("abc", 1),
     ]
     assert answer_text(answer) == NO_ANSWER
 
