@@ -31,6 +31,7 @@ from retriever.extract import (
     SENTENCE_FEATURES,
     Calibration,
 )
+from retriever.terms import spell_out
 
 L2 = 0.05
 MAX_FALSE_ABSTAIN = 0.05
@@ -42,9 +43,10 @@ def _sentence_groups(engine: Engine, questions: list[Question]) -> list[tuple[np
     for q in questions:
         if not q.answers:
             continue
-        qvec = engine.encode(q.question)
-        hits = engine.index.search(qvec, q.question, k=CANDIDATE_CHUNKS)
-        cands = engine.extractor.candidates(qvec, q.question, hits)
+        text = spell_out(q.question)
+        qvec = engine.encode(text)
+        hits = engine.index.search(qvec, text, k=CANDIDATE_CHUNKS)
+        cands = engine.extractor.candidates(qvec, text, hits)
         golds = [normalize_answer(g) for g in q.answers]
         labels = np.array([
             any(g and g in normalize_answer(h.chunk.text[slice(*h.chunk.sentences[j])])
@@ -78,9 +80,10 @@ def _answers(engine: Engine, questions: list[Question]) -> tuple[np.ndarray, np.
     """Feature rows of each chosen answer, whether it is right, whether it is answerable."""
     rows, right, answerable = [], [], []
     for q in questions:
-        qvec = engine.encode(q.question)
-        hits = engine.index.search(qvec, q.question, k=CANDIDATE_CHUNKS)
-        span = engine.extractor.best_span(qvec, q.question, hits)
+        text = spell_out(q.question)
+        qvec = engine.encode(text)
+        hits = engine.index.search(qvec, text, k=CANDIDATE_CHUNKS)
+        span = engine.extractor.best_span(qvec, text, hits)
         feats = span.features if span else {}
         rows.append([feats.get(f, 0.0) for f in CONFIDENCE_FEATURES])
         answerable.append(bool(q.answers))

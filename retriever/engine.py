@@ -16,6 +16,7 @@ from retriever.conversation import ConversationStore, Turn, resolve_follow_up, t
 from retriever.extract import Calibration, Extractor, confidence
 from retriever.records import Answer, Hit, Suggestion
 from retriever.search import LoadedIndex
+from retriever.terms import spell_out
 
 MAX_QUESTION_CHARS = 1000
 CANDIDATE_CHUNKS = 5
@@ -116,7 +117,7 @@ class Engine:
         text = validate_question(question)
         conv = self.conversations.get(conversation_id)
         resolved = resolve_follow_up(text, conv.turns)
-        query = resolved or text
+        query = spell_out(resolved or text)
         qvec = self.encode(query)
         hits = self.index.search(qvec, query, k=CANDIDATE_CHUNKS,
                                  mode="hybrid" if mode == "hybrid-chunk" else mode)

@@ -47,3 +47,31 @@ def term_spans(text: str) -> list[tuple[str, int, int]]:
         for m in _WORD.finditer(lowered)
         if m.group() not in STOPWORDS
     ]
+
+
+# Chat shorthand that visitors type, spelled out before the question is encoded or matched.
+SHORTHAND = {
+    "wat": "what", "wut": "what", "wen": "when", "wher": "where", "hw": "how", "y": "why",
+    "r": "are", "u": "you", "ur": "your", "w": "with", "abt": "about",
+    "thru": "through", "govt": "government", "gov": "government", "ppl": "people",
+    "pls": "please", "plz": "please", "info": "information", "collab": "collaboration",
+    "msg": "message", "yr": "year", "yrs": "years", "hv": "have", "cuz": "because",
+    "bc": "because", "dept": "department", "org": "organisation", "tmr": "tomorrow",
+}
+_SHORTHAND = re.compile(r"\b(" + "|".join(map(re.escape, sorted(SHORTHAND, key=len,
+                                                                   reverse=True))) + r")\b",
+                        re.IGNORECASE)
+
+
+def spell_out(question: str) -> str:
+    """"wat devices r in the sensei kit" -> "what devices are in the sensei kit".
+
+    Single letters are spelled out only in lower case and standing alone, so "R&D" and
+    "Generation Y" stay as they are."""
+    def expand(m: re.Match[str]) -> str:
+        word = m.group(1)
+        if len(word) == 1 and (word.isupper() or question[m.end():m.end() + 1] in "&-'’."):
+            return word
+        return SHORTHAND[word.lower()]
+
+    return _SHORTHAND.sub(expand, question)

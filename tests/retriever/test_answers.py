@@ -129,3 +129,23 @@ def test_answers_over_sample_plus_corpus(corpus_engine: Engine) -> None:
     other = corpus_engine.ask("how do I report a vulnerability in a government system?")
     assert other.answered
     assert other.citations[0].title != "International Collaboration"
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("wat devices r in the sensei kit", "what devices are in the sensei kit"),
+    ("wen did govtech host the german ministry ppl",
+     "when did govtech host the german ministry people"),
+    ("who did govtech partner w for the expo", "who did govtech partner with for the expo"),
+    ("R&D in Generation Y", "R&D in Generation Y"),
+])
+def test_chat_shorthand_is_spelled_out(typed: str, meant: str) -> None:
+    from retriever.terms import spell_out
+
+    assert spell_out(typed) == meant
+
+
+def test_noisy_question_is_answered(sample_engine: Engine) -> None:
+    a = sample_engine.ask("wat devices r in the sensei kit")
+    assert a.answered
+    assert a.answer is not None and "blood pressure monitors" in a.answer
+    assert a.question == "wat devices r in the sensei kit"
