@@ -1,6 +1,6 @@
 """Fit the sentence-scoring weights and the confidence threshold on labelled question sets.
 
-    python -m retriever.calibrate --index DIR bench/questions/sample.jsonl ... [--write]
+    python -m retriever.calibrate sample.jsonl@SAMPLE_INDEX corpus.jsonl@CORPUS_INDEX [--write]
 
 Sentence weights: a conditional-logit model (softmax over each question's candidate
 sentences; positives are sentences that contain a gold answer). Window: how close in score
@@ -37,10 +37,14 @@ L2 = 0.05
 MAX_FALSE_ABSTAIN = 0.05
 
 
-def _sentence_groups(engine: Engine, questions: list[Question]) -> list[tuple[np.ndarray,
-                                                                             np.ndarray]]:
+# Each question set is asked of the index it belongs to (the sample set of the sample page's
+# index, the corpus set of sample + corpus), as `govqa bench` and the product do.
+Batch = list[tuple[Engine, list[Question]]]
+
+
+def _sentence_groups(batch: Batch) -> list[tuple[np.ndarray, np.ndarray]]:
     groups = []
-    for q in questions:
+    for engine, q in ((e, q) for e, qs in batch for q in qs):
         if not q.answers:
             continue
         text = spell_out(q.question)
@@ -75,11 +79,10 @@ def fit_sentence_weights(groups: list[tuple[np.ndarray, np.ndarray]]) -> np.ndar
     return np.asarray(minimize(loss, w0, jac=True, method="L-BFGS-B").x)
 
 
-def _answers(engine: Engine, questions: list[Question]) -> tuple[np.ndarray, np.ndarray,
-                                                                  np.ndarray]:
+def _answers(batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature rows of each chosen answer, whether it is right, whether it is answerable."""
     rows, right, answerable = [], [], []
-    for q in questions:
+    for engine, q in ((e, q) for e, qs in batch for q in qs):
         text = spell_out(q.question)
         qvec = engine.encode(text)
         hits = engine.index.search(qvec, text, k=CANDIDATE_CHUNKS)
@@ -125,9 +128,9 @@ def choose_threshold(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray
     return round(best_t, 2)
 
 
-def evaluate(engine: Engine, questions: list[Question]) -> dict[str, float]:
-    x, right, answerable = _answers(engine, questions)
-    cal = engine.calibration
+def evaluate(batch: Batch) -> dict[str, float]:
+    x, right, answerable = _answers(batch)
+    cal = batch[0][0].calibration
     z = cal.conf_bias + x @ np.array([cal.conf_weights[f] for f in CONFIDENCE_FEATURES])
     answered = 1 / (1 + np.exp(-z)) >= cal.threshold
     n_ans = max(1, int(answerable.sum()))
@@ -139,13 +142,13 @@ def evaluate(engine: Engine, questions: list[Question]) -> dict[str, float]:
     }
 
 
-def fit(engine: Engine, questions: list[Question]) -> Calibration:
-    weights = fit_sentence_weights(_sentence_groups(engine, questions))
+def fit(batch: Batch) -> Calibration:
+    weights = fit_sentence_weights(_sentence_groups(batch))
     cal = Calibration(sentence_weights=dict(zip(SENTENCE_FEATURES, map(float, weights),
                                                 strict=True)))
-    _use(engine, cal)
-    cal.window_delta, cal.window_sentences = choose_window(engine, questions)
-    x, right, answerable = _answers(engine, questions)
+    _use(batch, cal)
+    cal.window_delta, cal.window_sentences = choose_window(batch, cal)
+    x, right, answerable = _answers(batch)
     w = fit_confidence(x, right.astype(float))
     cal.conf_bias = float(w[0])
     cal.conf_weights = dict(zip(CONFIDENCE_FEATURES, map(float, w[1:]), strict=True))
@@ -154,54 +157,63 @@ def fit(engine: Engine, questions: list[Question]) -> Calibration:
     return cal
 
 
-def choose_window(engine: Engine, questions: list[Question]) -> tuple[float, int]:
+def choose_window(batch: Batch, cal: Calibration) -> tuple[float, int]:
     """The narrowest window (score margin, sentences) whose answers contain the gold about as
     often as the best: a wider answer is only worth its length when it is more often right."""
-    scale = float(np.abs(engine.extractor.weights).sum()) or 1.0
+    scale = float(np.abs(cal.weight_vector()).sum()) or 1.0
     results = []
     for size in (2, 3):
         for delta in (0.0, 0.02, 0.05, 0.1, 0.2, 0.4):
-            engine.calibration.window_delta = delta * scale
-            engine.calibration.window_sentences = size
-            _x, right, answerable = _answers(engine, questions)
+            cal.window_delta = delta * scale
+            cal.window_sentences = size
+            _x, right, answerable = _answers(batch)
             results.append((float(right[answerable].mean()), delta * scale, size))
     top = max(acc for acc, _, _ in results)
     _, delta, size = min((r for r in results if r[0] >= top - 0.01), key=lambda r: (r[2], r[1]))
     return delta, size
 
 
-def _use(engine: Engine, cal: Calibration) -> None:
-    engine.calibration = cal
-    engine.extractor.cal = cal
-    engine.extractor.weights = cal.weight_vector()
+def _use(batch: Batch, cal: Calibration) -> None:
+    for engine, _ in batch:
+        engine.calibration = cal
+        engine.extractor.cal = cal
+        engine.extractor.weights = cal.weight_vector()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("sets", nargs="+", type=Path)
+    parser.add_argument("--index", type=Path, help="index for sets given without @INDEX")
+    parser.add_argument("sets", nargs="+", help="question sets, each SET.jsonl[@INDEX_DIR]")
     parser.add_argument("--write", action="store_true", help=f"write {CALIBRATION_FILE.name}")
     args = parser.parse_args()
-    engine = Engine.load(args.index)
-    sets = {p.name: load_questions(p) for p in args.sets}
+    engines: dict[Path, Engine] = {}
+    sets: dict[str, tuple[Engine, list[Question]]] = {}
+    for spec in args.sets:
+        path, _, index = spec.partition("@")
+        index_dir = Path(index) if index else args.index
+        if index_dir is None:
+            parser.error(f"{spec}: give --index or SET@INDEX_DIR")
+        if index_dir not in engines:
+            engines[index_dir] = Engine.load(index_dir)
+        sets[Path(path).name] = (engines[index_dir], load_questions(Path(path)))
     if len(sets) > 1:
-        for name, qs in sets.items():
-            rest = [q for other, oq in sets.items() if other != name for q in oq]
-            _use(engine, fit(engine, rest))
-            print(f"held out {name}: {json.dumps(evaluate(engine, qs))}")
-    everything = [q for qs in sets.values() for q in qs]
-    cal = fit(engine, everything)
+        for name, pair in sets.items():
+            _use(list(sets.values()), fit([p for other, p in sets.items() if other != name]))
+            print(f"held out {name}: {json.dumps(evaluate([pair]))}")
+    everything = list(sets.values())
+    cal = fit(everything)
     cal.fitted_on = sorted(sets)
-    _use(engine, cal)
-    for name, qs in sets.items():
-        print(f"fitted   {name}: {json.dumps(evaluate(engine, qs))}")
+    _use(everything, cal)
+    for name, pair in sets.items():
+        print(f"fitted   {name}: {json.dumps(evaluate([pair]))}")
     print("threshold  answer_accuracy  abstained_unanswerable  false_abstain   (all sets, fitted)")
-    for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, cal.threshold):
-        cal.threshold, chosen = t, cal.threshold
-        r = evaluate(engine, everything)
+    chosen = cal.threshold
+    for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, chosen):
+        cal.threshold = t
+        r = evaluate(everything)
         print(f"{t:9.2f}  {r['answer_accuracy']:15.3f}  {r['abstained_unanswerable']:22.3f}"
               f"  {r['false_abstain']:13.3f}")
-        cal.threshold = chosen
+    cal.threshold = chosen
     print(json.dumps(asdict(cal), indent=2))
     if args.write:
         CALIBRATION_FILE.write_text(json.dumps(asdict(cal), indent=2) + "\n")
