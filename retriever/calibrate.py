@@ -31,6 +31,7 @@ from retriever.extract import (
     SENTENCE_FEATURES,
     Calibration,
 )
+from retriever.records import Hit
 from retriever.terms import spell_out
 
 L2 = 0.05
@@ -42,14 +43,19 @@ MAX_FALSE_ABSTAIN = 0.05
 Batch = list[tuple[Engine, list[Question]]]
 
 
+def _retrieve(engine: Engine, q: Question) -> tuple[str, np.ndarray, list[Hit]]:
+    """The question as the engine reads it, its vector and the candidate sections."""
+    text = spell_out(q.question)
+    qvec = engine.encode(text)
+    return text, qvec, engine.index.search(qvec, text, k=CANDIDATE_CHUNKS)
+
+
 def _sentence_groups(batch: Batch) -> list[tuple[np.ndarray, np.ndarray]]:
     groups = []
     for engine, q in ((e, q) for e, qs in batch for q in qs):
         if not q.answers:
             continue
-        text = spell_out(q.question)
-        qvec = engine.encode(text)
-        hits = engine.index.search(qvec, text, k=CANDIDATE_CHUNKS)
+        text, qvec, hits = _retrieve(engine, q)
         cands = engine.extractor.candidates(qvec, text, hits)
         golds = [normalize_answer(g) for g in q.answers]
         labels = np.array([
@@ -83,9 +89,7 @@ def _answers(batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature rows of each chosen answer, whether it is right, whether it is answerable."""
     rows, right, answerable = [], [], []
     for engine, q in ((e, q) for e, qs in batch for q in qs):
-        text = spell_out(q.question)
-        qvec = engine.encode(text)
-        hits = engine.index.search(qvec, text, k=CANDIDATE_CHUNKS)
+        text, qvec, hits = _retrieve(engine, q)
         span = engine.extractor.best_span(qvec, text, hits)
         feats = span.features if span else {}
         rows.append([feats.get(f, 0.0) for f in CONFIDENCE_FEATURES])

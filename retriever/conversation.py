@@ -49,7 +49,7 @@ def resolve_follow_up(question: str, history: list[Turn]) -> str | None:
     """Rewrite a short follow-up with the topic of the last answered turn, or None."""
     if not history or not looks_like_follow_up(question):
         return None
-    last = next((t for t in reversed(history) if t.answered), history[-1])
+    last = _last_answered(history)
     topic = last.topic or last.question
     if last.section and last.section not in topic:
         topic = f"{last.section}; {topic}"
@@ -59,9 +59,14 @@ def resolve_follow_up(question: str, history: list[Turn]) -> str | None:
 def topic_of(question: str, history: list[Turn], follow_up: bool) -> str:
     """A follow-up inherits the thread's topic; a fresh question starts its own."""
     if follow_up and history:
-        last = next((t for t in reversed(history) if t.answered), history[-1])
+        last = _last_answered(history)
         return last.topic or last.question
     return question
+
+
+def _last_answered(history: list[Turn]) -> Turn:
+    """The turn a follow-up leans on: the last one answered, else simply the last."""
+    return next((t for t in reversed(history) if t.answered), history[-1])
 
 
 class ConversationStore:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -145,8 +146,8 @@ def _cached_vectors(index_dir: Path) -> dict[str, np.ndarray]:
 
 
 def _embed(
-    texts: list[str], encoder_dir: Path, cache: dict[str, np.ndarray], dim: int,
-    progress: bool, label: str,
+    texts: list[str], encoder: Callable[[], OnnxEncoder], cache: dict[str, np.ndarray],
+    dim: int, progress: bool, label: str,
 ) -> tuple[np.ndarray, list[str], int]:
     keys = [content_hash(t) for t in texts]
     out = np.zeros((len(texts), dim), dtype=np.float32)
@@ -155,7 +156,6 @@ def _embed(
         if k in cache:
             out[i] = cache[k]
     if todo:
-        encoder = OnnxEncoder(encoder_dir, threads=os.cpu_count())
         step = 256
         batches = range(0, len(todo), step)
         iterator: Iterable[int] = batches
@@ -165,7 +165,7 @@ def _embed(
             iterator = track(batches, description=f"embedding {len(todo)} {label}")
         for lo in iterator:
             idx = todo[lo:lo + step]
-            out[idx] = encoder.encode([texts[i] for i in idx])
+            out[idx] = encoder().encode([texts[i] for i in idx])
     log.info("%s: %d embedded, %d reused", label, len(todo), len(texts) - len(todo))
     return out, keys, len(todo)
 
@@ -234,11 +234,13 @@ def write_index(
     dim = int(encoder_meta["dimension"])
 
     cache = _cached_vectors(index_dir)
+    # Loaded at most once per build, and not at all when every vector is cached.
+    encoder = functools.cache(lambda: OnnxEncoder(encoder_src, threads=os.cpu_count()))
     chunk_vecs, chunk_keys, chunks_embedded = _embed(
-        [chunk_embedding_text(c) for c in chunks], encoder_src, cache, dim, progress, "chunks")
+        [chunk_embedding_text(c) for c in chunks], encoder, cache, dim, progress, "chunks")
     view_texts = [text for c in chunks for text in sentence_view_texts(c)]
     flat_vecs, sent_keys, sentences_embedded = _embed(
-        view_texts, encoder_src, cache, dim, progress, "sentences")
+        view_texts, encoder, cache, dim, progress, "sentences")
     sent_vecs = flat_vecs.reshape(-1, len(SENTENCE_VIEWS), dim)
     offsets = np.cumsum([0] + [len(c.sentences) for c in chunks]).astype(np.int64)
 

@@ -69,6 +69,7 @@ class LoadedIndex:
         if self.encoder.dimension != dim:
             raise IndexMismatch(
                 f"the encoder gives {self.encoder.dimension}-d vectors, the index holds {dim}-d")
+        self._positions = {c.id: i for i, c in enumerate(self.chunks)}
         indptr = self.bm25.scores["indptr"]
         # Document frequency per term, read off BM25's term-major sparse matrix.
         self.doc_freq = {t: int(indptr[i + 1] - indptr[i])
@@ -140,6 +141,4 @@ class LoadedIndex:
         ]
 
     def chunk_position(self, chunk_id: str) -> int:
-        if not hasattr(self, "_positions"):
-            self._positions = {c.id: i for i, c in enumerate(self.chunks)}
         return self._positions[chunk_id]
