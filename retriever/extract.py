@@ -13,6 +13,14 @@ import numpy as np
 from ingest.records import Chunk
 from retriever.records import Hit
 from retriever.search import LoadedIndex
+from retriever.question import (
+    expands,
+    is_list_question,
+    numbers_missing,
+    read_question,
+    tense_ok,
+    type_ok,
+)
 from retriever.terms import term_spans, terms
 
 MAX_ANSWER_CHARS = 400
@@ -34,36 +42,16 @@ SENTENCE_FEATURES = (
     "type_ok",  # 1 unless the question wants a date, number or contact the sentence lacks
     "missing_idf",  # rarest question term absent from the section, as a share of the rarest
     "oov",  # share of the question's terms that no page uses at all
+    "focus_lex",  # the IDF-weighted share, in the sentence, of the terms the titles lack
+    "caption",  # 1 for a line with no closing punctuation: an image's alt text, a label
+    "expands",  # 1 if a "what does X stand for?" question's X is spelled out here
+    "numbers_missing",  # 1 if a year or figure in the question is absent from the section
+    "tense_ok",  # 0 when a question about what is next meets a sentence about the past
 )
 # Features of the chosen answer that feed the confidence.
 CONFIDENCE_FEATURES = ("score", "margin", "sentence_sim", "chunk_sim", "sentence_lex",
-                       "chunk_cov", "type_ok", "missing_idf", "oov")
-
-# What a question asks for, and what a sentence must hold to give it.
-_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
-_ANSWER_TYPES = (
-    (re.compile(r"^\s*when\b|\bwhat (?:year|date|month|time)\b|\bsince when\b|\bhow long ago\b",
-                re.I),
-     re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS})[a-z]*\b|\b\d{{1,2}}(?:st|nd|rd|th)\b"
-                r"|\b(?:annual|yearly|monthly|weekly|daily|today|year|since)\b", re.I)),
-    (re.compile(r"\bhow (?:many|much|long|often)\b|\bwhat (?:percentage|number)\b"
-                r"|\b(?:cost|price|fee|fees)\b", re.I),
-     re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand"
-                r"|million|billion|free|annual|yearly|monthly|weekly|daily)\b", re.I)),
-    (re.compile(r"\b(?:e-?mail|phone|call|hotline|contact|reach)\b", re.I),
-     re.compile(r"@|\+65|\b\d{4}\s?\d{4}\b|\b(?:contact|form|email|e-mail|call|write)\b",
-                re.I)),
-)
-
-
-def wanted_types(question: str) -> list[re.Pattern[str]]:
-    """What a sentence must match to give the kind of answer the question asks for."""
-    return [gives for asks, gives in _ANSWER_TYPES if asks.search(question)]
-
-
-def type_ok(wanted: list[re.Pattern[str]], sentence: str) -> float:
-    return 1.0 if all(gives.search(sentence) for gives in wanted) else 0.0
-
+                       "chunk_cov", "type_ok", "missing_idf", "oov", "focus_lex", "caption",
+                       "expands", "numbers_missing", "tense_ok")
 
 @dataclass
 class ChunkTerms:
@@ -72,13 +60,9 @@ class ChunkTerms:
     titles: set[str]
     everything: set[str]
     sentences: list[set[str]]
+    topic: set[str]  # the whole section path, page title included
+    captions: list[bool]  # per sentence: a line with no closing punctuation
 
-_LIST_QUESTION = re.compile(
-    r"^\s*(?:which|what|who)\s+(?:\w+\s+){0,2}?\w{3,}(?<!s)s\b"   # which countries / what devices
-    r"|\b(?:list|name|enumerate)\b|\b(?:what|who|which)\s+(?:are|were)\b"
-    r"|\b(?:types|kinds|examples|categories)\s+of\b",
-    re.IGNORECASE,
-)
 _BACK_REFERENCE = re.compile(r"^(?:they|these|those|it|this|its|their|he|she|such)\b", re.I)
 
 
@@ -136,10 +120,6 @@ class Span:
         return self.chunk.text[self.start:self.end]
 
 
-def is_list_question(question: str) -> bool:
-    return bool(_LIST_QUESTION.search(question))
-
-
 def confidence(features: dict[str, float], cal: Calibration) -> float:
     z = cal.conf_bias + sum(w * features.get(k, 0.0) for k, w in cal.conf_weights.items())
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
@@ -160,7 +140,9 @@ class Extractor:
             chunk = self.index.chunks[pos]
             titles = set(terms(" ".join(chunk.section[1:])))
             cached = ChunkTerms(titles, titles | set(terms(chunk.text)),
-                                [set(terms(t)) for t in chunk.sentence_texts()])
+                                [set(terms(t)) for t in chunk.sentence_texts()],
+                                set(terms(" ".join(chunk.section))),
+                                [_is_caption(chunk.text, s, e) for s, e in chunk.sentences])
             self._terms[pos] = cached  # racing threads compute the same value: harmless
         return cached
 
@@ -179,7 +161,7 @@ class Extractor:
         oov = (sum(1 for t in set(qterms) if t not in self.index.doc_freq) / len(set(qterms))
                if qterms else 1.0)
         top_bm25 = max((h.bm25 or 0.0 for h in hits), default=0.0) or 1.0
-        wanted = wanted_types(question)
+        cues = read_question(question)
         where: list[tuple[Hit, int]] = []
         rows: list[list[float]] = []
         for hit in hits:
@@ -199,7 +181,11 @@ class Extractor:
                            if t not in known.everything and t in self.index.doc_freq),
                           default=0.0)
             fused = min(1.0, hit.score * 30)  # one first place in RRF(k=60) ≈ 0.5
+            # The terms that say what is asked about this section's topic.
+            focus = {t: w for t, w in weights.items() if t not in known.topic}
+            num_missing = numbers_missing(cues.numbers, chunk.section_title + " " + chunk.text)
             for j, (s, e) in enumerate(chunk.sentences):
+                sentence = chunk.text[s:e]
                 around = [sims[i] for i in (j - 1, j + 1) if 0 <= i < len(sims)]
                 where.append((hit, j))
                 rows.append([
@@ -207,7 +193,10 @@ class Extractor:
                     float(max(around)) if around else 0.0,
                     self.coverage(weights, known.sentences[j]), cov, title_cov,
                     fused, (hit.bm25 or 0.0) / top_bm25, 1.0 if e - s < 40 else 0.0,
-                    type_ok(wanted, chunk.text[s:e]), missing / rarest, oov,
+                    type_ok(cues.wanted, sentence), missing / rarest, oov,
+                    self.coverage(focus, known.sentences[j]) if focus else 1.0,
+                    1.0 if known.captions[j] else 0.0, expands(cues.acronyms, sentence),
+                    num_missing, tense_ok(cues, sentence),
                 ])
         return Candidates(where, np.array(rows, dtype=np.float64).reshape(-1,
                                                                            len(SENTENCE_FEATURES)))
@@ -274,6 +263,13 @@ def _is_line(text: str, s: int, e: int) -> bool:
     before = text[:s].rstrip(" \t")
     after = text[e:].lstrip(" \t")
     return (not before or before.endswith("\n")) and (not after or after.startswith("\n"))
+
+
+def _is_caption(text: str, s: int, e: int) -> bool:
+    """A line of its own without closing punctuation: alt text, a label, a heading-like line."""
+    line = text[s:e].rstrip()
+    return _is_line(text, s, e) and not line.endswith((".", "!", "?", ":", ";", ")")) \
+        and len(line.split()) <= 12
 
 
 def _same_paragraph(text: str, sents: list[tuple[int, int]], j: int) -> bool:
