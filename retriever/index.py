@@ -262,7 +262,7 @@ def write_index(
         faiss_index = build_faiss(chunk_vecs, exact_limit)
         faiss.write_index(faiss_index, str(tmp / "chunks.faiss"))
         bm25 = bm25s.BM25()
-        corpus = [terms(" ".join(c.section[1:]) + " " + c.text) or ["_"] for c in chunks]
+        corpus = [terms(" ".join(c.section) + " " + c.text) or ["_"] for c in chunks]
         bm25.index(corpus, show_progress=False)
         bm25.save(str(tmp / "bm25"), show_progress=False)
         enc_dir = tmp / "encoder"

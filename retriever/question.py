@@ -35,7 +35,9 @@ _ANSWER_TYPES = (
 )
 
 _LIST_QUESTION = re.compile(
-    r"^\s*(?:which|what|who)\s+(?:\w+\s+){0,2}?\w{3,}(?<!s)s\b"   # which countries / what devices
+    # which countries / what devices, but not "what does", "what was", "what is its status"
+    r"^\s*(?:which|what|who)\s+(?!(?:does|did|do|was|is|has)\b)(?:\w+\s+){0,2}?"
+    r"\w{3,}(?<![su'])(?<!\bthi)s\b"
     r"|\b(?:list|name|enumerate)\b|\b(?:what|who|which)\s+(?:are|were)\b"
     r"|\b(?:types|kinds|examples|categories)\s+of\b",
     re.IGNORECASE,
