@@ -24,6 +24,8 @@ from retriever.question import (
 from retriever.terms import term_spans, terms
 
 MAX_ANSWER_CHARS = 400
+MAX_LIST_CHARS = 1200  # a list answer may pass MAX_ANSWER_CHARS, up to this
+MAX_ITEM_SENTENCES = 3  # a longer line is a paragraph, not a list item
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 # Per-sentence features, in the order of the weight vector.
@@ -183,7 +185,8 @@ class Extractor:
             fused = min(1.0, hit.score * 30)  # one first place in RRF(k=60) ≈ 0.5
             # The terms that say what is asked about this section's topic.
             focus = {t: w for t, w in weights.items() if t not in known.topic}
-            num_missing = numbers_missing(cues.numbers, chunk.section_title + " " + chunk.text)
+            num_missing = numbers_missing(cues.numbers,
+                                          " ".join(chunk.section) + " " + chunk.text)
             for j, (s, e) in enumerate(chunk.sentences):
                 sentence = chunk.text[s:e]
                 around = [sims[i] for i in (j - 1, j + 1) if 0 <= i < len(sims)]
@@ -276,25 +279,41 @@ def _same_paragraph(text: str, sents: list[tuple[int, int]], j: int) -> bool:
     return "\n" not in text[sents[j - 1][1]:sents[j][0]]
 
 
-def _list_run(text: str, sents: list[tuple[int, int]], j: int) -> tuple[int, int] | None:
-    """If sentence j is a list's lead-in (ends with ':') or one of its line items, the
-    (lead-in, last item) sentence indices of that list; else None."""
-    def lead_in(i: int) -> bool:
-        return text[sents[i][0]:sents[i][1]].rstrip().endswith(":")
+def _lines(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(first, last) sentence indices of each line: sentences not parted by a newline."""
+    lines: list[tuple[int, int]] = []
+    for i in range(len(sents)):
+        if lines and "\n" not in text[sents[i - 1][1]:sents[i][0]]:
+            lines[-1] = (lines[-1][0], i)
+        else:
+            lines.append((i, i))
+    return lines
 
-    if lead_in(j):
-        first = j
-    else:
-        if not _is_line(text, *sents[j]):
+
+def _list_run(text: str, sents: list[tuple[int, int]], j: int) -> tuple[int, int] | None:
+    """If sentence j is in a list's lead-in (a line ending with ':') or in one of its items
+    (the short lines below it), the (lead-in, last item) sentence indices; else None.
+    An item may hold a few sentences ("Document not issued: … This error occurs if …")."""
+    lines = _lines(text, sents)
+
+    def lead_in(n: int) -> bool:
+        return text[sents[lines[n][0]][0]:sents[lines[n][1]][1]].rstrip().endswith(":")
+
+    def item(n: int) -> bool:
+        a, b = lines[n]
+        return (not lead_in(n) and b - a < MAX_ITEM_SENTENCES
+                and sents[b][1] - sents[a][0] <= MAX_ANSWER_CHARS)
+
+    at = next(n for n, (a, b) in enumerate(lines) if a <= j <= b)
+    first = at
+    while not lead_in(first):
+        if not item(first) or first == 0:
             return None
-        i = j - 1
-        while i >= 0 and not lead_in(i) and _is_line(text, *sents[i]):
-            i -= 1
-        if i < 0 or not lead_in(i):
-            return None
-        first = i
+        first -= 1
     last = first
-    while last + 1 < len(sents) and _is_line(text, *sents[last + 1]) \
-            and not lead_in(last + 1):
+    while last + 1 < len(lines) and item(last + 1) \
+            and sents[lines[last + 1][1]][1] - sents[lines[first][0]][0] <= MAX_LIST_CHARS:
         last += 1
-    return (first, last) if last > first else None
+    if last == first or last < at:
+        return None
+    return lines[first][0], lines[last][1]

@@ -12,7 +12,7 @@ _MONTHS = (r"(?-i:(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|
 # A count is a number that is not a bare year: "Established in 2021" does not say how many.
 _COUNT = (r"(?:\$|%|\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven"
           r"|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million"
-          r"|billion|free|no charge)\b)")
+          r"|billion|half|third|quarter|percent|per cent|free|no charge)\b)")
 _FREQUENCY = (r"\b(?:annual(?:ly)?|yearly|biennial(?:ly)?|biannual(?:ly)?|quarterly|monthly"
               r"|weekly|daily|hourly|every|each (?:year|month|week|day)|once|twice|times a"
               r"|regularly|per (?:year|month|week|day))\b")
@@ -22,6 +22,7 @@ _ANSWER_TYPES = (
     (re.compile(r"^\s*when\b|\bwhat (?:year|date|month|time)\b|\bsince when\b|\bhow long ago\b"
                 r"|\bin (?:what|which) year\b", re.I),
      re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b{_MONTHS}|\b\d{{1,2}}(?:st|nd|rd|th)\b"
+                r"|\b\d{1,2}(?:[.:]\d\d)?\s?(?:am|pm)\b"
                 r"|\b(?:annual|yearly|monthly|weekly|daily|today|since)\b", re.I)),
     (re.compile(r"\bhow (?:many|much)\b|\bwhat (?:percentage|number)\b"
                 r"|\b(?:cost|price|fee|fees)\b", re.I),
@@ -29,7 +30,9 @@ _ANSWER_TYPES = (
     (re.compile(r"\bhow (?:often|frequently)\b", re.I), re.compile(_FREQUENCY, re.I)),
     (re.compile(r"\bhow long\b(?! ago)", re.I),
      re.compile(_COUNT + r"|\b(?:minutes?|hours?|days?|weeks?|months?|years?)\b", re.I)),
-    (re.compile(r"\b(?:e-?mail|phone|call|hotline|contact|reach)\b", re.I),
+    # "reach net zero" and "call for help" ask for no address; "call us", "reach out" do.
+    (re.compile(r"\b(?:e-?mail|phone|hotline|contact)\b"
+                r"|\b(?:call|reach)\s+(?:out|you|them|us|govtech|the\s+\w+\s+team)\b", re.I),
      re.compile(r"@|\+65|\b\d{4}\s?\d{4}\b|\b(?:contact|form|email|e-mail|call|write)\b",
                 re.I)),
 )
@@ -43,11 +46,13 @@ _LIST_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _EXPANSION_QUESTION = re.compile(
-    r"\bstands? for\b|\bfull (?:name|form)\b|\bshort for\b|\bacronym\b|\babbreviat", re.I)
+    r"\bstands? for\b|\bfull (?:name|form)\b|\bshort for\b|\bacronym\b|\babbreviat"
+    r"|^\s*what(?:'s| is| are) (?:the |an? )?(?-i:[A-Z]{2,})s?\s*\??\s*$", re.I)
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b")  # SATIS, GCSOC, DSAID, RMF
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*\d(?![\w])|(?<![\w.])\d(?![\w.])")
+# A plain "will" ("which values will they ask about?") is not about what is to come.
 _FUTURE_QUESTION = re.compile(
-    r"\b(?:next|upcoming|coming|future|will|going to|planned|plans?)\b", re.I)
+    r"\b(?:next|upcoming|coming|future|going to|planned|plans?)\b|\bwhen will\b", re.I)
 _FUTURE_SENTENCE = re.compile(
     r"\b(?:will|upcoming|coming|soon|plans?|planned|future|next|to come|going to|expected"
     r"|aims? to|launching)\b", re.I)
@@ -73,12 +78,20 @@ def read_question(question: str) -> Cues:
             # "Open-RMF" asks for RMF's words; lower-case letters inside (GovTech) are kept.
             acronyms.append(token.upper())
     return Cues(
-        wanted=[gives for asks, gives in _ANSWER_TYPES if asks.search(question)],
+        wanted=_wanted(question),
         list_question=bool(_LIST_QUESTION.search(question)),
         acronyms=acronyms,
         numbers=[n.replace(",", "") for n in _NUMBER.findall(question)],
         future=bool(_FUTURE_QUESTION.search(question)),
     )
+
+
+def _wanted(question: str) -> list[re.Pattern[str]]:
+    wanted = [gives for asks, gives in _ANSWER_TYPES if asks.search(question)]
+    # "until what time can I call?" asks for hours, not a phone number.
+    if len(wanted) > 1 and wanted[0] is _ANSWER_TYPES[0][1]:
+        wanted = [w for w in wanted if w is not _ANSWER_TYPES[-1][1]]
+    return wanted
 
 
 def wanted_types(question: str) -> list[re.Pattern[str]]:
@@ -103,7 +116,11 @@ def expands(acronyms: list[str], sentence: str) -> float:
     words = [w for part in _WORD.findall(sentence) for w in part.split("-") if w]
     initials = [w[0].upper() for w in words if w.lower() not in _SKIP_IN_EXPANSION]
     joined = "".join(initials)
-    return 1.0 if any(len(a) >= 2 and a in joined for a in acronyms) else 0.0
+    if any(len(a) >= 2 and a in joined for a in acronyms):
+        return 1.0
+    # "Government Cybersecurity Operations Centre (GCSOC)": a name and its short form.
+    return 1.0 if any(re.search(rf"\b[A-Z][\w-]*(?:\s+[\w&-]+){{1,8}}\s*\(\s*{re.escape(a)}\s*\)",
+                                sentence, re.I) for a in acronyms) else 0.0
 
 
 def numbers_missing(numbers: list[str], text: str) -> float:
