@@ -26,8 +26,9 @@ def questions_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def question_sets() -> dict[str, list[dict[str, Any]]]:
-    """Both bundled sets, as raw JSON objects in file order."""
-    return {name: _read_jsonl(QUESTIONS_DIR / f"{name}.jsonl") for name in ("sample", "corpus")}
+    """The bundled sets, as raw JSON objects in file order."""
+    return {name: _read_jsonl(QUESTIONS_DIR / f"{name}.jsonl")
+            for name in ("sample", "corpus", "holdout")}
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from bench.questions import load_questions
 
 KEYS = ["id", "question", "answers", "match", "section", "page", "type"]
 TYPES = {"factoid", "list", "howto", "noisy", "unanswerable"}
-MINIMUM = {"sample": 60, "corpus": 150}
+MINIMUM = {"sample": 60, "corpus": 150, "holdout": 120}
 SAMPLE_PERMALINK = "/products-and-services/collaborate-with-us/international-collaboration/"
 
 
@@ -45,7 +45,7 @@ def _schema_problems(q: dict) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("name", ["sample", "corpus"])
+@pytest.mark.parametrize("name", ["sample", "corpus", "holdout"])
 def test_set_is_well_formed(question_sets, questions_dir, name):
     questions = question_sets[name]
     problems = {q.get("id"): p for q in questions if (p := _schema_problems(q))}
@@ -73,10 +73,19 @@ def test_sample_set_is_about_the_sample_page(question_sets):
     assert pages == {SAMPLE_PERMALINK}
 
 
-def test_corpus_set_spreads_over_many_corpus_pages(question_sets):
-    pages = Counter(q["page"] for q in question_sets["corpus"] if q["answers"])
+@pytest.mark.parametrize(("name", "at_least"), [("corpus", 35), ("holdout", 50)])
+def test_corpus_sets_spread_over_many_corpus_pages(question_sets, name, at_least):
+    pages = Counter(q["page"] for q in question_sets[name] if q["answers"])
     assert SAMPLE_PERMALINK not in pages
-    assert len(pages) >= 35
+    assert len(pages) >= at_least
+
+
+def test_holdout_questions_are_new(question_sets):
+    def key(q):
+        return " ".join(q["question"].lower().split())
+
+    seen = {key(q) for name in ("sample", "corpus") for q in question_sets[name]}
+    assert [q["id"] for q in question_sets["holdout"] if key(q) in seen] == []
 
 
 def test_sample_set_asks_which_countries_attended_dgx(question_sets):
@@ -88,7 +97,7 @@ def test_sample_set_asks_which_countries_attended_dgx(question_sets):
     assert any({"Australia", "Japan"} & set(q["answers"]) for q in dgx)
 
 
-@pytest.mark.parametrize("name", ["sample", "corpus"])
+@pytest.mark.parametrize("name", ["sample", "corpus", "holdout"])
 def test_every_gold_occurs_on_its_page_in_its_section(question_sets, site_pages, name):
     pages = {}
     for page in site_pages.pages:
