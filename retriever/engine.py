@@ -129,16 +129,17 @@ class Engine:
                         conversation_id=conv.id, index_version=self.index_version,
                         resolved_question=resolved)
         span = None
-        if mode == "hybrid-chunk" and hits:
-            chunk = hits[0].chunk
-            feats = self._chunk_features(qvec, query, hits[0])
-            answer.confidence = confidence(feats, self.calibration)
-            start, end = 0, len(chunk.text)
-        elif hits:
-            span = self.extractor.best_span(qvec, query, hits, avoid=avoid)
+        if hits:
+            # The hybrid-chunk baseline quotes the whole top section, as sure as its best
+            # sentence: the same retrieval and confidence, without the extraction.
+            whole = mode == "hybrid-chunk"
+            span = self.extractor.best_span(qvec, query, hits[:1] if whole else hits,
+                                            avoid=avoid)
             if span is not None:
                 answer.confidence = confidence(span.features, self.calibration)
                 chunk, start, end = span.chunk, span.start, span.end
+                if whole:
+                    start, end = 0, len(chunk.text)
         if hits and answer.confidence >= self.calibration.threshold:
             answer.answered = True
             answer.answer = chunk.text[start:end]
@@ -155,21 +156,6 @@ class Engine:
             start=span.chunk.sentences[span.sentence][0] if span and answer.answered else None))
         answer.took_ms = (time.perf_counter() - started) * 1000
         return answer
-
-    def _chunk_features(self, qvec: np.ndarray, query: str, hit: Hit) -> dict[str, float]:
-        """The confidence inputs for a whole-chunk answer (the no-extraction baseline)."""
-        from retriever.terms import terms
-
-        pos = self.index.chunk_position(hit.chunk.id)
-        weights = self.extractor.term_weights(terms(query))
-        chunk_terms = set(terms(" ".join(hit.chunk.section[1:]) + " " + hit.chunk.text))
-        cov = self.extractor.coverage(weights, chunk_terms)
-        sim = float(self.index.chunk_vectors[pos] @ qvec)
-        w = self.calibration.sentence_weights
-        score = (w.get("sentence_sim", 0) + w.get("chunk_sim", 0)) * sim + (
-            w.get("sentence_lex", 0) + w.get("chunk_cov", 0)) * cov
-        return {"score": score, "margin": 0.0, "sentence_sim": sim, "chunk_sim": sim,
-                "sentence_lex": cov, "chunk_cov": cov}
 
     @staticmethod
     def _suggestions(hits: list[Hit]) -> list[Suggestion]:
