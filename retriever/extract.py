@@ -11,8 +11,6 @@ from pathlib import Path
 import numpy as np
 
 from ingest.records import Chunk
-from retriever.records import Hit
-from retriever.search import LoadedIndex
 from retriever.question import (
     expands,
     is_list_question,
@@ -21,6 +19,8 @@ from retriever.question import (
     tense_ok,
     type_ok,
 )
+from retriever.records import Hit
+from retriever.search import LoadedIndex
 from retriever.terms import term_spans, terms
 
 MAX_ANSWER_CHARS = 400
@@ -41,7 +41,8 @@ SENTENCE_FEATURES = (
     "fused",  # reciprocal-rank-fusion score of the section, scaled to about [0, 1]
     "bm25",  # the section's BM25 score over the best BM25 score among the candidates
     "short",  # 1 for fragments under 40 characters, which rarely answer anything
-    "type_ok",  # 1 unless the question wants a date, number or contact the sentence lacks
+    "type_ok",  # 1 unless the question wants a date, figure, frequency, duration or contact
+    # that the sentence lacks (retriever.question)
     "missing_idf",  # rarest question term absent from the section, as a share of the rarest
     "oov",  # share of the question's terms that no page uses at all
     "focus_lex",  # the IDF-weighted share, in the sentence, of the terms the titles lack

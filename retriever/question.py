@@ -94,11 +94,6 @@ def _wanted(question: str) -> list[re.Pattern[str]]:
     return wanted
 
 
-def wanted_types(question: str) -> list[re.Pattern[str]]:
-    """What a sentence must match to give the kind of answer the question asks for."""
-    return read_question(question).wanted
-
-
 def is_list_question(question: str) -> bool:
     return bool(_LIST_QUESTION.search(question))
 

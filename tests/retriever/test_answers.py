@@ -149,3 +149,25 @@ def test_noisy_question_is_answered(sample_engine: Engine) -> None:
     assert a.answered
     assert a.answer is not None and "blood pressure monitors" in a.answer
     assert a.question == "wat devices r in the sensei kit"
+
+
+@pytest.mark.parametrize(("question", "must_contain"), [
+    # A list whose items each run to two sentences is quoted whole, lead-in first.
+    ("What errors can show up when verifying a TradeTrust document?",
+     ["There are mainly three types of errors", "Document not issued",
+      "Document issuer's identity is invalid", "Document has been tampered with"]),
+    # Acronyms: spelled out by initials, or as "Name (ACRONYM)".
+    ("What does GCSOC stand for?", ["Government Cybersecurity Operations Centre (GCSOC)"]),
+    ("What are the DSS?", ["Digital Service Standards (DSS)"]),
+    # "how often" wants a frequency.
+    ("How often does the UN publish its e-Government Survey?", ["biennially"]),
+])
+def test_answers_that_follow_the_question_cues(corpus_engine: Engine, question: str,
+                                               must_contain: list[str]) -> None:
+    a = corpus_engine.ask(question)
+    assert a.answered, a.to_dict()
+    assert a.answer is not None
+    assert [t for t in must_contain if t not in a.answer] == [], a.answer
+    (c,) = a.citations
+    chunk = next(ch for ch in corpus_engine.index.chunks if ch.id == c.chunk_id)
+    assert chunk.text[c.start:c.end] == a.answer
