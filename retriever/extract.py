@@ -186,8 +186,9 @@ class Extractor:
             fused = min(1.0, hit.score * 30)  # one first place in RRF(k=60) ≈ 0.5
             # The terms that say what is asked about this section's topic.
             focus = {t: w for t, w in weights.items() if t not in known.topic}
-            num_missing = numbers_missing(cues.numbers,
-                                          " ".join(chunk.section) + " " + chunk.text)
+            num_missing = (numbers_missing(cues.numbers,
+                                           " ".join(chunk.section) + " " + chunk.text)
+                           if cues.numbers else 0.0)
             for j, (s, e) in enumerate(chunk.sentences):
                 sentence = chunk.text[s:e]
                 around = [sims[i] for i in (j - 1, j + 1) if 0 <= i < len(sims)]
