@@ -17,13 +17,16 @@ _FREQUENCY = (r"\b(?:annual(?:ly)?|yearly|biennial(?:ly)?|biannual(?:ly)?|quarte
               r"|weekly|daily|hourly|every|each (?:year|month|week|day)|once|twice|times a"
               r"|regularly|per (?:year|month|week|day))\b")
 
+_DATE = re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b{_MONTHS}|\b\d{{1,2}}(?:st|nd|rd|th)\b"
+                   r"|\b\d{1,2}(?:[.:]\d\d)?\s?(?:am|pm)\b"
+                   r"|\b(?:annual|yearly|monthly|weekly|daily|today|since)\b", re.I)
+_CONTACT = re.compile(r"@|\+65|\b\d{4}\s?\d{4}\b|\b(?:contact|form|email|e-mail|call|write)\b",
+                      re.I)
+
 # (what the question asks for, what a sentence must hold to give it)
 _ANSWER_TYPES = (
     (re.compile(r"^\s*when\b|\bwhat (?:year|date|month|time)\b|\bsince when\b|\bhow long ago\b"
-                r"|\bin (?:what|which) year\b", re.I),
-     re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b{_MONTHS}|\b\d{{1,2}}(?:st|nd|rd|th)\b"
-                r"|\b\d{1,2}(?:[.:]\d\d)?\s?(?:am|pm)\b"
-                r"|\b(?:annual|yearly|monthly|weekly|daily|today|since)\b", re.I)),
+                r"|\bin (?:what|which) year\b", re.I), _DATE),
     (re.compile(r"\bhow (?:many|much)\b|\bwhat (?:percentage|number)\b"
                 r"|\b(?:cost|price|fee|fees)\b", re.I),
      re.compile(_COUNT, re.I)),
@@ -33,8 +36,7 @@ _ANSWER_TYPES = (
     # "reach net zero" and "call for help" ask for no address; "call us", "reach out" do.
     (re.compile(r"\b(?:e-?mail|phone|hotline|contact)\b"
                 r"|\b(?:call|reach)\s+(?:out|you|them|us|govtech|the\s+\w+\s+team)\b", re.I),
-     re.compile(r"@|\+65|\b\d{4}\s?\d{4}\b|\b(?:contact|form|email|e-mail|call|write)\b",
-                re.I)),
+     _CONTACT),
 )
 
 _LIST_QUESTION = re.compile(
@@ -65,7 +67,6 @@ class Cues:
     """What one question asks for, computed once per question."""
 
     wanted: list[re.Pattern[str]] = field(default_factory=list)
-    list_question: bool = False
     acronyms: list[str] = field(default_factory=list)  # only for "what does X stand for?"
     numbers: list[str] = field(default_factory=list)  # years and figures the question names
     future: bool = False
@@ -79,7 +80,6 @@ def read_question(question: str) -> Cues:
             acronyms.append(token.upper())
     return Cues(
         wanted=_wanted(question),
-        list_question=bool(_LIST_QUESTION.search(question)),
         acronyms=acronyms,
         numbers=[n.replace(",", "") for n in _NUMBER.findall(question)],
         future=bool(_FUTURE_QUESTION.search(question)),
@@ -89,8 +89,8 @@ def read_question(question: str) -> Cues:
 def _wanted(question: str) -> list[re.Pattern[str]]:
     wanted = [gives for asks, gives in _ANSWER_TYPES if asks.search(question)]
     # "until what time can I call?" asks for hours, not a phone number.
-    if len(wanted) > 1 and wanted[0] is _ANSWER_TYPES[0][1]:
-        wanted = [w for w in wanted if w is not _ANSWER_TYPES[-1][1]]
+    if _DATE in wanted:
+        wanted = [w for w in wanted if w is not _CONTACT]
     return wanted
 
 
@@ -108,7 +108,7 @@ def expands(acronyms: list[str], sentence: str) -> float:
     System" for SATIS)."""
     if not acronyms:
         return 0.0
-    words = [w for part in _WORD.findall(sentence) for w in part.split("-") if w]
+    words = _WORD.findall(sentence)  # "Open-Robotics" gives two words
     initials = [w[0].upper() for w in words if w.lower() not in _SKIP_IN_EXPANSION]
     joined = "".join(initials)
     if any(len(a) >= 2 and a in joined for a in acronyms):
