@@ -56,6 +56,7 @@ CONFIDENCE_FEATURES = ("score", "margin", "sentence_sim", "chunk_sim", "sentence
                        "chunk_cov", "type_ok", "missing_idf", "oov", "focus_lex", "caption",
                        "expands", "numbers_missing", "tense_ok")
 
+
 @dataclass
 class ChunkTerms:
     """A chunk's lexical terms, computed once per index version rather than per query."""
@@ -285,7 +286,7 @@ def _lines(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """(first, last) sentence indices of each line: sentences not parted by a newline."""
     lines: list[tuple[int, int]] = []
     for i in range(len(sents)):
-        if lines and "\n" not in text[sents[i - 1][1]:sents[i][0]]:
+        if lines and _same_paragraph(text, sents, i):
             lines[-1] = (lines[-1][0], i)
         else:
             lines.append((i, i))
