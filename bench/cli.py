@@ -64,7 +64,14 @@ def _format_of(path: Path, fmt: str) -> str:
 @click.option(
     "--compare",
     is_flag=True,
-    help="Also run the baselines bm25, dense and hybrid-chunk on the same index.",
+    help="Also run hybrid (features only) and the baselines bm25, dense and hybrid-chunk "
+    "on the same index.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["reader", "hybrid", "bm25", "dense", "hybrid-chunk"]),
+    default=None,
+    help="Run this one mode instead of the default (reader); TrecQA: reader or hybrid.",
 )
 @click.option(
     "--limit",
@@ -80,6 +87,7 @@ def bench(
     out_dir: Path | None,
     fmt: str,
     compare: bool,
+    mode: str | None,
     limit: int | None,
     model: str | None,
 ) -> None:
@@ -94,6 +102,7 @@ def bench(
     from bench.report import print_summary, write_reports
     from bench.runner import COMPARE_MODES, DEFAULT_MODE, progress_bar
     from govqa.settings import CliSettings
+    from retriever.reader import reader_setting
 
     if questions is None:
         raise BenchUsageError("missing QUESTIONS: a question set (.jsonl) or benchmark file")
@@ -111,21 +120,30 @@ def bench(
         raise BenchUsageError("--compare needs an in-process engine on a JSONL or SQuAD-style set")
     settings = CliSettings()
     model = model or settings.model
-    modes = COMPARE_MODES if compare else (DEFAULT_MODE,)
+    if compare and mode:
+        raise BenchUsageError("give --compare or --mode, not both")
+    if url and mode:
+        raise BenchUsageError("--mode needs an in-process engine (--index): a server answers "
+                              "in the mode it serves")
+    modes: tuple[str, ...] = COMPARE_MODES if compare else (mode or DEFAULT_MODE,)
+    reader = reader_setting(settings.reader)
+    if reader is None:  # GOVQA_READER=off: the feature scorer alone
+        modes = tuple(m for m in modes if m != "reader") or ("hybrid",)
     name = questions.stem if fmt == "jsonl" else f"{fmt}-{questions.stem}"
     out_dir = out_dir or Path("var") / "bench" / name
 
     # Everything a user can get wrong (files, index, URL) is checked before the progress
     # bar starts, so a mistake is one line on stderr and nothing else.
     if fmt == "jsonl":
-        job = _jsonl_job(questions, index_dir or settings.index_dir, url, model, modes, limit)
+        job = _jsonl_job(questions, index_dir or settings.index_dir, url, model, modes, limit,
+                         reader)
     elif fmt == "trecqa":
         from bench.public import run_trecqa
         from bench.trecqa import load_trecqa
 
         trec = load_trecqa(questions)
         job = lambda progress: run_trecqa(  # noqa: E731
-            trec, str(questions), out_dir, limit, model, progress
+            trec, str(questions), out_dir, limit, model, progress, mode=modes[0], reader=reader
         )
     else:
         from bench.policyqa import load_policyqa
@@ -134,7 +152,7 @@ def bench(
 
         dataset = load_policyqa(questions) if fmt == "policyqa" else load_squad(questions)
         job = lambda progress: run_dataset(  # noqa: E731
-            dataset, str(questions), fmt, out_dir, limit, modes, model, progress
+            dataset, str(questions), fmt, out_dir, limit, modes, model, progress, reader
         )
     with progress_bar(Console(stderr=True)) as progress:
         run = job(progress)
@@ -150,6 +168,7 @@ def _jsonl_job(
     model: str | None,
     modes: Sequence[str],
     limit: int | None,
+    reader: Path | None,
 ) -> Callable[[Progress], BenchRun]:
     """Load the set and the target, and warm it up; return the run, to start under a bar."""
     from bench.questions import load_questions, sample
@@ -157,7 +176,8 @@ def _jsonl_job(
     from bench.runner import EngineTarget, HttpTarget, Target, run_questions, warm_up
 
     qs = sample(load_questions(questions), limit)
-    target: Target = HttpTarget(url) if url else EngineTarget.load(index_dir, model=model)
+    target: Target = (HttpTarget(url) if url
+                      else EngineTarget.load(index_dir, model=model, reader=reader))
     warm_up(target, qs, modes[0])
 
     def job(progress: Progress) -> BenchRun:

@@ -23,6 +23,7 @@ from bench.trecqa import (
     rank_question,
 )
 from ingest.records import Chunk, Page
+from retriever.reader import READER_DIR
 
 
 def build_engine(
@@ -31,6 +32,7 @@ def build_engine(
     chunks: list[Chunk],
     model: str | None,
     progress: Progress | None,
+    reader: Path | None = READER_DIR,
 ) -> tuple[Any, dict[str, Any]]:
     """Write (or refresh: unchanged chunks reuse their vectors) an index and load it."""
     from retriever.engine import Engine
@@ -45,7 +47,7 @@ def build_engine(
     if progress is not None and task is not None:
         progress.advance(task)
     index_seconds = time.perf_counter() - started
-    engine = Engine.load(index_dir, model=model)
+    engine = Engine.load(index_dir, model=model, reader=reader)
     return engine, {
         "index_version": manifest["version"],
         "index_dir": str(index_dir),
@@ -82,6 +84,7 @@ def run_dataset(
     modes: Sequence[str],
     model: str | None = None,
     progress: Progress | None = None,
+    reader: Path | None = READER_DIR,
 ) -> BenchRun:
     """Index the articles and ask the questions, all of them or `limit` drawn at random
     with a fixed seed. One index holds every article (retrieval searches the whole set),
@@ -94,7 +97,7 @@ def run_dataset(
     started = time.perf_counter()
     groups = _groups(dataset, questions, out_dir / "index")
     for pages, chunks, qs, index_dir in groups:
-        engine, built = build_engine(index_dir, pages, chunks, model, progress)
+        engine, built = build_engine(index_dir, pages, chunks, model, progress, reader)
         index_seconds += built.pop("index_seconds")
         for key in ("pages", "chunks", "sentences"):
             meta[key] = meta.get(key, 0) + built.pop(key)
@@ -142,18 +145,20 @@ def run_trecqa(
     limit: int | None,
     model: str | None = None,
     progress: Progress | None = None,
+    mode: str = "reader",
+    reader: Path | None = READER_DIR,
 ) -> BenchRun:
     """Rank every kept question's candidates with the engine's sentence scorer."""
     pages, chunks = pages_and_chunks(questions)
-    engine, meta = build_engine(out_dir / "index", pages, chunks, model, progress)
+    engine, meta = build_engine(out_dir / "index", pages, chunks, model, progress, reader)
     if limit is not None:
         questions = questions[:limit]  # the first ones: the file has no natural sample order
-    engine.rank_sentences(questions[0].question, questions[0].candidates[:1])  # warm up
+    engine.rank_sentences(questions[0].question, questions[0].candidates[:1], mode)  # warm up
     task = progress.add_task(MODE, total=len(questions)) if progress else None
     started = time.perf_counter()
     results = []
     for q in questions:
-        results.append(rank_question(engine, q))
+        results.append(rank_question(engine, q, mode))
         if progress is not None and task is not None:
             progress.advance(task)
     meta.update(

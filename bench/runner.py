@@ -23,15 +23,16 @@ from rich.progress import (
 from bench.questions import Question
 from bench.results import Located, QuestionResult, score
 from govqa.errors import GovqaError
+from retriever.reader import READER_DIR
 
-DEFAULT_MODE = "hybrid"
+DEFAULT_MODE = "reader"
 # The baselines of `--compare`: each removes one component of the default pipeline.
-COMPARE_MODES = ("hybrid", "bm25", "dense", "hybrid-chunk")
+COMPARE_MODES = ("reader", "hybrid", "bm25", "dense", "hybrid-chunk")
 RETRIEVE_K = 5
 
 # (question, what the engine retrieved, the answer JSON) -> result fields to set instead of
 # the generic ones: SQuAD-style sets rank paragraphs and sentences by chunk id.
-ExtraScorer = Callable[[Question, Sequence[Located], dict[str, Any]], dict[str, Any]]
+ExtraScorer = Callable[[Question, Sequence[Located], dict[str, Any], str], dict[str, Any]]
 
 
 class TargetError(GovqaError):
@@ -84,11 +85,12 @@ class EngineTarget:
         self.name = f"engine (index {getattr(engine, 'index_version', '?')})"
 
     @classmethod
-    def load(cls, index_dir: Path, model: str | None = None) -> EngineTarget:
+    def load(cls, index_dir: Path, model: str | None = None,
+             reader: Path | None = READER_DIR) -> EngineTarget:
         from retriever.engine import Engine
         from retriever.index import read_pages
 
-        engine = Engine.load(Path(index_dir), model=model)
+        engine = Engine.load(Path(index_dir), model=model, reader=reader)
         sources = {p.url: p.source for p in read_pages(Path(index_dir))}
         return cls(engine, sources)
 
@@ -96,14 +98,11 @@ class EngineTarget:
         """A fresh engine over the same loaded index before each mode: the query-vector
         cache of one mode must not make the next one look fast."""
         engine = self.engine
-        self.engine = type(engine)(engine.index, calibration=engine.calibration)
+        self.engine = type(engine)(engine.index, scorer=engine.scorer)
 
     def ask(self, question: str, mode: str) -> tuple[dict[str, Any], list[Located], float]:
         start = time.perf_counter()
-        if mode == DEFAULT_MODE:
-            answer = self.engine.ask(question)
-        else:
-            answer = self.engine.ask(question, mode=mode)
+        answer = self.engine.ask(question, mode=mode)
         latency_ms = (time.perf_counter() - start) * 1000.0
         # Retrieval is ranked separately, outside the timed answer call.
         hits = self.engine.search(question, k=RETRIEVE_K, mode=mode)
@@ -132,8 +131,7 @@ class HttpTarget:
         self.client = httpx.Client(base_url=self.url, timeout=timeout)
 
     def ask(self, question: str, mode: str) -> tuple[dict[str, Any], list[Located], float]:
-        if mode != DEFAULT_MODE:
-            raise TargetError("--compare needs an in-process engine (--index), not --url")
+        # A server answers in its own default mode: `mode` only labels the results.
         start = time.perf_counter()
         try:
             resp = self.client.post("/api/chat", json={"question": question})
@@ -214,7 +212,7 @@ def ask_one(
         error=error,
     )
     if extra_scorer is not None and not error:
-        for key, value in extra_scorer(q, located, answer).items():
+        for key, value in extra_scorer(q, located, answer, mode).items():
             setattr(result, key, value)
     return result
 

@@ -220,7 +220,7 @@ class SpanScorer:
         return paragraphs, sentences
 
     def __call__(
-        self, q: Question, located: Sequence[Located], answer: dict[str, Any]
+        self, q: Question, located: Sequence[Located], answer: dict[str, Any], mode: str
     ) -> dict[str, Any]:
         if not q.spans:
             return {}
@@ -236,7 +236,8 @@ class SpanScorer:
         if citations:
             out["citation_correct"] = citations[0].get("chunk_id") in paragraphs
         if sentences:
-            scored = hit_sentence_scores(self.engine, q.question, hits)
+            scored = hit_sentence_scores(self.engine, q.question, hits,
+                                         mode=mode if mode in ("reader", "hybrid") else "hybrid")
             order = sorted(scored, key=lambda item: -item[2])
             out["sentence_rank"] = next(
                 (r for r, (c, j, _) in enumerate(order, start=1) if (c.id, j) in sentences), 0

@@ -92,10 +92,10 @@ def pages_and_chunks(questions: list[TrecQuestion]) -> tuple[list[Page], list[Ch
     return pages, chunks
 
 
-def rank_question(engine: Any, q: TrecQuestion) -> QuestionResult:
+def rank_question(engine: Any, q: TrecQuestion, mode: str = "reader") -> QuestionResult:
     """Score the candidates with the engine's sentence scorer and rank them."""
     start = time.perf_counter()
-    scores = engine.rank_sentences(q.question, q.candidates)
+    scores = engine.rank_sentences(q.question, q.candidates, mode)
     latency_ms = (time.perf_counter() - start) * 1000.0
     order = sorted(range(len(scores)), key=lambda i: -scores[i])
     relevant = [bool(q.labels[i]) for i in order]

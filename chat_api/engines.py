@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from govqa.errors import GovqaError
 
@@ -34,12 +34,14 @@ class NotReady(GovqaError):
 
 
 def load_engine(index_dir: Path, model: str | None, conversations: ConversationStore,
-                threads: int = 1, query_cache: int = 2048) -> Engine:
+                threads: int = 1, query_cache: int = 2048,
+                reader: Path | None | Literal["default"] = "default") -> Engine:
     from retriever.engine import Engine
+    from retriever.reader import READER_DIR
 
     # The same store across reloads: visitors' follow-ups survive an index swap.
     return Engine.load(index_dir, model, threads=threads, conversations=conversations,
-                       cache_size=query_cache)
+                       cache_size=query_cache, reader=READER_DIR if reader == "default" else reader)
 
 
 def ensure_index(index_dir: Path, model: str | None, base_url: str) -> bool:

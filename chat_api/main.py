@@ -24,6 +24,7 @@ from chat_api.routes import admin, chat, feedback, health, search, web
 from chat_api.routes.limits import build_limiter
 from chat_api.settings import Settings
 from govqa import __version__
+from retriever.reader import reader_setting
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
@@ -55,7 +56,8 @@ def create_app(
     """
     settings = settings or Settings()
     loader = engine_loader or functools.partial(
-        load_engine, threads=settings.engine_threads, query_cache=settings.query_cache)
+        load_engine, threads=settings.engine_threads, query_cache=settings.query_cache,
+        reader=reader_setting(settings.reader))
     slot = EngineSlot(settings.index_dir, settings.model, settings.base_url, loader)
     store = FeedbackStore(settings.feedback_path)
     metrics = Metrics()

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     threads: int = Field(default=0, ge=0)
     # Query vectors remembered per worker, so a repeated question skips the encoder; 0: none.
     query_cache: int = Field(default=2048, ge=0)
+    # The reader folder: empty for the shipped one, "off" for the feature scorer alone.
+    reader: str = ""
 
     @property
     def engine_threads(self) -> int:

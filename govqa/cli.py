@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "serve": "chat_api.cli:serve",
     "slack": "chat_api.cli:slack",
     "bench": "bench.cli:bench",
+    "reader": "reader.cli:reader",
 }
 
 

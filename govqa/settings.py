@@ -15,3 +15,5 @@ class CliSettings(BaseSettings):
     index_dir: Path = Path("var/index")
     model: str | None = None
     base_url: str = "https://www.tech.gov.sg"
+    # The reader folder: empty for the shipped one, "off" for the feature scorer alone.
+    reader: str = ""

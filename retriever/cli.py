@@ -21,10 +21,12 @@ def ask(question: str, index_dir: Path | None, model: str | None, as_json: bool,
     """Answer QUESTION with text quoted from the pages, and cite where it came from."""
     from govqa.settings import CliSettings
     from retriever.engine import Engine, validate_question
+    from retriever.reader import reader_setting
 
     validate_question(question)  # a bad question fails before the index loads
     settings = CliSettings()
-    engine = Engine.load(index_dir or settings.index_dir, model=model or settings.model)
+    engine = Engine.load(index_dir or settings.index_dir, model=model or settings.model,
+                         reader=reader_setting(settings.reader))
     answer = engine.ask(question, conversation_id=conversation_id)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))

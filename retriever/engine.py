@@ -11,17 +11,20 @@ from typing import Any
 import numpy as np
 
 from govqa.errors import InvalidQuestion
+from retriever.calibration import Calibration, confidence
 from retriever.citations import cite
 from retriever.conversation import ConversationStore, Turn, resolve_follow_up, topic_of
-from retriever.extract import Calibration, Extractor, confidence
+from retriever.extract import Extractor
+from retriever.reader import READER_DIR
 from retriever.records import Answer, Hit, Suggestion
+from retriever.scoring import FeatureScorer, Scorer, load_scorer, scores
 from retriever.search import LoadedIndex
 from retriever.terms import spell_out
 
 MAX_QUESTION_CHARS = 1000
 CANDIDATE_CHUNKS = 5
 SUGGESTIONS = 3
-MODES = ("hybrid", "dense", "bm25", "hybrid-chunk")
+MODES = ("reader", "hybrid", "dense", "bm25", "hybrid-chunk")
 
 
 class _LRU:
@@ -46,6 +49,11 @@ class _LRU:
                 self._items.popitem(last=False)
 
 
+def _retrieval(mode: str) -> str:
+    """The retrieval behind a mode: the reader and the chunk baseline retrieve as hybrid."""
+    return "hybrid" if mode in ("reader", "hybrid-chunk") else mode
+
+
 def validate_question(question: str) -> str:
     text = " ".join((question or "").split())
     if not text:
@@ -60,19 +68,42 @@ def validate_question(question: str) -> str:
 class Engine:
     """Answers questions from one loaded index, quoting and citing the pages."""
 
-    def __init__(self, index: LoadedIndex, calibration: Calibration | None = None,
+    def __init__(self, index: LoadedIndex, scorer: Scorer | None = None,
                  conversations: ConversationStore | None = None, cache_size: int = 2048) -> None:
         self.index = index
-        self.calibration = calibration or Calibration.load()
-        self.extractor = Extractor(index, self.calibration)
+        self.scorer: Scorer = scorer or FeatureScorer(Calibration.load())
+        # The fast feature-only stage, for `hybrid` and the retrieval baselines.
+        self.feature_scorer: Scorer = getattr(self.scorer, "prefilter", self.scorer)
+        self.extractor = Extractor(index)
         self.conversations = conversations if conversations is not None else ConversationStore()
         self._vectors = _LRU(cache_size)
 
     @classmethod
     def load(cls, index_dir: Path, model: str | None = None, threads: int = 1,
-             conversations: ConversationStore | None = None, cache_size: int = 2048) -> Engine:
+             conversations: ConversationStore | None = None, cache_size: int = 2048,
+             reader: Path | None = READER_DIR) -> Engine:
+        """The index and the scoring stage; `reader=None` serves the feature scorer alone."""
         return cls(LoadedIndex.load(Path(index_dir), model=model, threads=threads),
+                   scorer=load_scorer(reader, threads=threads),
                    conversations=conversations, cache_size=cache_size)
+
+    @property
+    def default_mode(self) -> str:
+        return self.scorer.mode
+
+    @property
+    def calibration(self) -> Calibration:
+        return self.scorer.calibration
+
+    def scorer_for(self, mode: str) -> Scorer:
+        if mode not in MODES:
+            raise InvalidQuestion(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        if mode == "reader":
+            if self.scorer.mode != "reader":
+                raise InvalidQuestion("mode 'reader' needs the reader model, which this "
+                                      "server was started without")
+            return self.scorer
+        return self.feature_scorer
 
     @property
     def index_version(self) -> str:
@@ -92,35 +123,54 @@ class Engine:
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
         query = validate_question(query)
-        return self.index.search(self.encode(query), query, k=k,
-                                 mode="hybrid" if mode == "hybrid-chunk" else mode)
+        return self.index.search(self.encode(query), query, k=k, mode=_retrieval(mode))
 
-    def rank_sentences(self, question: str, sentences: list[str]) -> list[float]:
-        """Score free-standing candidate sentences (answer-sentence selection benchmarks)."""
+    def rank_sentences(self, question: str, sentences: list[str],
+                       mode: str | None = None) -> list[float]:
+        """Score free-standing candidate sentences (answer-sentence selection benchmarks):
+        the reader's logits in `reader` mode, else cosine plus weighted term coverage."""
         from retriever.terms import terms
 
-        qvec = self.encode(validate_question(question))
+        scorer = self.scorer_for(mode or self.default_mode)
+        text = validate_question(question)
+        reader = getattr(scorer, "reader", None)
+        if reader is not None:
+            return [float(x) for x in reader.score(text, [" ".join(s.split())
+                                                          for s in sentences])]
+        qvec = self.encode(text)
         vecs = self.index.encoder.encode(sentences)
         weights = self.extractor.term_weights(terms(question))
-        w = self.calibration.sentence_weights
+        w = self.feature_scorer.calibration.sentence_weights
         return [
             w.get("sentence_sim", 1.0) * float(v @ qvec)
             + w.get("sentence_lex", 0.5) * self.extractor.coverage(weights, set(terms(s)))
             for v, s in zip(vecs, sentences, strict=True)
         ]
 
+    def sentence_scores(self, question: str, hits: list[Hit],
+                        mode: str | None = None) -> list[tuple[Hit, int, float]]:
+        """(hit, sentence index, score) for every sentence of the hits' sections, scored as
+        the answer extractor scores them (-inf for one the reader did not read)."""
+        scorer = self.scorer_for(mode or self.default_mode)
+        cands = self.extractor.candidates(self.encode(question), question, list(hits))
+        if not cands.where:
+            return []
+        scored = scores(scorer, scorer.rows(question, cands))
+        return [(hit, j, float(s)) for (hit, j), s in zip(cands.where, scored, strict=True)]
+
     def ask(self, question: str, conversation_id: str | None = None,
-            mode: str = "hybrid") -> Answer:
+            mode: str | None = None) -> Answer:
         started = time.perf_counter()
-        if mode not in MODES:
-            raise InvalidQuestion(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        mode = mode or self.default_mode
+        scorer = self.scorer_for(mode)
+        cal = scorer.calibration
         text = validate_question(question)
         conv = self.conversations.get(conversation_id)
         resolved = resolve_follow_up(text, conv.turns)
         query = spell_out(resolved or text)
         qvec = self.encode(query)
         hits = self.index.search(qvec, query, k=CANDIDATE_CHUNKS,
-                                 mode="hybrid" if mode == "hybrid-chunk" else mode)
+                                 mode=_retrieval(mode))
         last = conv.turns[-1] if conv.turns else None
         avoid = ((last.chunk_id, last.start)
                  if resolved and last and last.chunk_id and last.start is not None else None)
@@ -133,14 +183,14 @@ class Engine:
             # The hybrid-chunk baseline quotes the whole top section, as sure as its best
             # sentence: the same retrieval and confidence, without the extraction.
             whole = mode == "hybrid-chunk"
-            span = self.extractor.best_span(qvec, query, hits[:1] if whole else hits,
+            span = self.extractor.best_span(qvec, query, hits[:1] if whole else hits, scorer,
                                             avoid=avoid)
             if span is not None:
-                answer.confidence = confidence(span.features, self.calibration)
+                answer.confidence = confidence(span.features, cal)
                 chunk, start, end = span.chunk, span.start, span.end
                 if whole:
                     start, end = 0, len(chunk.text)
-        if hits and answer.confidence >= self.calibration.threshold:
+        if hits and answer.confidence >= cal.threshold:
             answer.answered = True
             answer.answer = chunk.text[start:end]
             answer.citations = [cite(chunk, start, end)]

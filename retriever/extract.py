@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import math
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ingest.records import Chunk
+from retriever.calibration import Calibration
 from retriever.question import (
     expands,
     is_list_question,
@@ -23,10 +22,12 @@ from retriever.records import Hit
 from retriever.search import LoadedIndex
 from retriever.terms import term_spans, terms
 
+if TYPE_CHECKING:
+    from retriever.scoring import Scorer
+
 MAX_ANSWER_CHARS = 400
 MAX_LIST_CHARS = 1200  # a list answer may pass MAX_ANSWER_CHARS, up to this
 MAX_ITEM_SENTENCES = 3  # a longer line is a paragraph, not a list item
-CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 # Per-sentence features, in the order of the weight vector.
 SENTENCE_FEATURES = (
@@ -71,37 +72,6 @@ _BACK_REFERENCE = re.compile(r"^(?:they|these|those|it|this|its|their|he|she|suc
 
 
 @dataclass
-class Calibration:
-    """Sentence-score weights and the logistic map from answer features to confidence.
-
-    Fitted on the bundled question sets by `python -m retriever.calibrate`.
-    """
-
-    sentence_weights: dict[str, float] = field(default_factory=lambda: {
-        "sentence_sim": 1.0, "plain_sim": 0.0, "context_sim": 0.0, "chunk_sim": 0.5,
-        "neighbour_sim": 0.0, "sentence_lex": 0.5,
-        "chunk_cov": 0.3, "title_cov": 0.0, "fused": 0.0, "short": 0.0, "type_ok": 0.0,
-        "missing_idf": 0.0, "oov": 0.0})
-    conf_bias: float = -6.0
-    conf_weights: dict[str, float] = field(default_factory=lambda: {
-        "score": 0.0, "margin": 0.0, "sentence_sim": 5.0, "chunk_sim": 4.0,
-        "sentence_lex": 1.0, "chunk_cov": 2.5, "type_ok": 0.0, "missing_idf": 0.0, "oov": 0.0})
-    threshold: float = 0.5
-    window_delta: float = 0.0  # a neighbour within this score of the best joins the answer
-    window_sentences: int = 2  # the most sentences such a window holds
-    fitted_on: list[str] = field(default_factory=list)
-
-    @classmethod
-    def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
-        if path.is_file():
-            return cls(**json.loads(path.read_text()))
-        return cls()
-
-    def weight_vector(self) -> np.ndarray:
-        return np.array([self.sentence_weights.get(f, 0.0) for f in SENTENCE_FEATURES])
-
-
-@dataclass
 class Candidates:
     """Every sentence of the top chunks, with its feature row."""
 
@@ -124,18 +94,16 @@ class Span:
         return self.chunk.text[self.start:self.end]
 
 
-def confidence(features: dict[str, float], cal: Calibration) -> float:
-    z = cal.conf_bias + sum(w * features.get(k, 0.0) for k, w in cal.conf_weights.items())
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+def score_rows(kept: np.ndarray, features: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each candidate's calibrated score; -inf for one its scorer did not consider."""
+    return np.where(kept, features @ weights, -np.inf)
 
 
 class Extractor:
     """Scores every sentence of the top chunks against the question."""
 
-    def __init__(self, index: LoadedIndex, calibration: Calibration) -> None:
+    def __init__(self, index: LoadedIndex) -> None:
         self.index = index
-        self.cal = calibration
-        self.weights = calibration.weight_vector()
         self._terms: dict[int, ChunkTerms] = {}
 
     def chunk_terms(self, pos: int) -> ChunkTerms:
@@ -207,29 +175,34 @@ class Extractor:
         return Candidates(where, np.array(rows, dtype=np.float64).reshape(-1,
                                                                            len(SENTENCE_FEATURES)))
 
-    def best_span(self, qvec: np.ndarray, question: str, hits: list[Hit],
+    def best_span(self, qvec: np.ndarray, question: str, hits: list[Hit], scorer: Scorer,
                   avoid: tuple[str, int] | None = None) -> Span | None:
         cands = self.candidates(qvec, question, hits)
         if not cands.where:
             return None
-        scores = cands.features @ self.weights
+        rows = scorer.rows(question, cands)
+        weights = scorer.calibration.weight_vector(scorer.features)
+        scores = score_rows(rows.kept, rows.features, weights)
         if avoid is not None:
             for i, (hit, j) in enumerate(cands.where):
                 if (hit.chunk.id, hit.chunk.sentences[j][0]) == avoid:
                     # A follow-up wants something new, not the last answer again.
-                    scores[i] -= 0.1 * float(np.abs(self.weights).sum())
+                    scores[i] -= 0.1 * float(np.abs(weights).sum())
         best = int(np.argmax(scores))
         hit, j = cands.where[best]
-        others = [scores[i] for i, (h, _) in enumerate(cands.where) if h.chunk.id != hit.chunk.id]
-        feats = dict(zip(SENTENCE_FEATURES, cands.features[best].tolist(), strict=True))
+        others = [scores[i] for i, (h, _) in enumerate(cands.where)
+                  if h.chunk.id != hit.chunk.id and np.isfinite(scores[i])]
+        feats = dict(zip(scorer.features, rows.features[best].tolist(), strict=True))
         feats["score"] = float(scores[best])
         feats["margin"] = float(scores[best] - max(others)) if others else 1.0
+        feats.update(scorer.answer_features(rows, best))
         in_chunk = {jj: float(scores[i]) for i, (h, jj) in enumerate(cands.where)
                     if h.chunk.id == hit.chunk.id}
-        return self._widen(hit.chunk, j, feats, is_list_question(question), in_chunk)
+        return self._widen(hit.chunk, j, feats, is_list_question(question), in_chunk,
+                           scorer.calibration)
 
     def _widen(self, chunk: Chunk, j: int, feats: dict[str, float], list_question: bool,
-               scores: dict[int, float]) -> Span:
+               scores: dict[int, float], cal: Calibration) -> Span:
         """Grow one sentence into the run a reader needs: a list with its lead-in, the
         sentence that a leading 'They…' refers to, or a neighbour that scores nearly as well
         (answers often sit in the sentence after the one that names the topic)."""
@@ -243,12 +216,12 @@ class Extractor:
             prev_start = sents[j - 1][0]
             if end - prev_start <= MAX_ANSWER_CHARS or list_question:
                 start = prev_start
-        elif self.cal.window_delta > 0:
+        elif cal.window_delta > 0:
             first = last = j
             # Grow one neighbour at a time, best first, while it scores close enough and fits.
-            while last - first + 1 < self.cal.window_sentences:
+            while last - first + 1 < cal.window_sentences:
                 near = [n for n in (first - 1, last + 1) if n in scores
-                        and scores[n] >= scores[j] - self.cal.window_delta
+                        and scores[n] >= scores[j] - cal.window_delta
                         and max(end, sents[n][1]) - min(start, sents[n][0]) <= MAX_ANSWER_CHARS]
                 if not near:
                     break

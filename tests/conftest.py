@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,17 @@ def corpus_engine(corpus_index_dir: Path):  # type: ignore[no-untyped-def]
     from retriever.engine import Engine
 
     return Engine.load(corpus_index_dir)
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """`run_cli("bench", ...)`: the real `govqa` entry point; returns (rc, stdout, stderr)."""
+    from govqa.cli import main
+
+    def run(*args: str | Path) -> tuple[int, str, str]:
+        capsys.readouterr()
+        rc = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return run

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from slowapi import Limiter
@@ -28,8 +30,10 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
 
         Send the returned `conversation_id` with the next question to ask a follow-up.
         """
-        # Called inline: an answer costs a few ms of CPU, less than a thread hop would add.
-        answer = engine.ask(body.question, conversation_id=body.conversation_id)
+        # In a worker thread: the reader's ONNX call takes tens of ms, too long to hold the
+        # event loop (and every other request) for.
+        answer = await asyncio.to_thread(engine.ask, body.question,
+                                         conversation_id=body.conversation_id)
         store.log_question(answer, source="web")
         metrics.count_answer(answer.answered, "web")
         return JSONResponse(answer.to_dict())

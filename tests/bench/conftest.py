@@ -29,20 +29,6 @@ def bench_data() -> Path:
 
 
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    """`run_cli("bench", ...)`: the real `govqa` entry point; returns (rc, stdout, stderr)."""
-    from govqa.cli import main
-
-    def run(*args: str | Path) -> tuple[int, str, str]:
-        capsys.readouterr()
-        rc = main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return rc, out, err
-
-    return run
-
-
-@pytest.fixture
 def read_outputs() -> Callable[[Path], tuple[dict[str, Any], list[dict[str, Any]], str]]:
     """The three report files of an --out folder, parsed: (results.json, jsonl rows, html)."""
 

