@@ -85,26 +85,33 @@ def measure_engine(sample: Path, corpus: Path, rounds: int) -> dict[str, Any]:
     }
     every = [q for _, qs in sets.values() for q in qs]
     result: dict[str, Any] = {"questions": len(every) * rounds}
-    for threads in (1, 2):
-        for name, (index, _) in sets.items():
-            engine = Engine.load(index, threads=threads, cache_size=0)  # every query encodes
-            for q in every[:20]:
-                engine.ask(q.question)
-            times = []
-            for _ in range(rounds):
-                for q in every:
-                    started = time.perf_counter()
-                    engine.ask(q.question)
-                    times.append((time.perf_counter() - started) * 1000)
-            result[f"{name}_{threads}t"] = pct(times)
-    for name, (index, qs) in sets.items():
-        engine = Engine.load(index)
-        answerable = [q for q in qs if q.answers]
-        right = 0
-        for q in answerable:
-            a = engine.ask(q.question)
-            right += a.answered and answer_correct(a.answer, q.answers, q.match)
-        result[f"{name}_accuracy"] = right / len(answerable)
+    # The served default (the reader, where one ships) unsuffixed; the feature-only mode
+    # as "_hybrid", so the reader's cost shows beside it in the same run.
+    default = Engine.load(sample).default_mode
+    modes = (default, "hybrid") if default != "hybrid" else ("hybrid",)
+    result["default_mode"] = default
+    for mode in modes:
+        suffix = "" if mode == default else f"_{mode}"
+        for threads in (1, 2):
+            for name, (index, _) in sets.items():
+                engine = Engine.load(index, threads=threads, cache_size=0)  # every query encodes
+                for q in every[:20]:
+                    engine.ask(q.question, mode=mode)
+                times = []
+                for _ in range(rounds):
+                    for q in every:
+                        started = time.perf_counter()
+                        engine.ask(q.question, mode=mode)
+                        times.append((time.perf_counter() - started) * 1000)
+                result[f"{name}_{threads}t{suffix}"] = pct(times)
+        for name, (index, qs) in sets.items():
+            engine = Engine.load(index)
+            answerable = [q for q in qs if q.answers]
+            right = 0
+            for q in answerable:
+                a = engine.ask(q.question, mode=mode)
+                right += a.answered and answer_correct(a.answer, q.answers, q.match)
+            result[f"{name}_accuracy{suffix}"] = right / len(answerable)
     return result
 
 
@@ -202,10 +209,15 @@ def main() -> None:
         help="passes over the bundled questions (314 each) for engine latency",
     )
     parser.add_argument("--seconds", type=int, default=10, help="length of each HTTP run")
+    parser.add_argument("--steps", default="ingest,engine,baseline,http,scale",
+                        help="the steps to run, comma-separated (ingest always runs)")
     args = parser.parse_args()
+    wanted = {"ingest", *args.steps.split(",")}
     args.out.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
     for step in ("ingest", "engine", "baseline", "http", "scale"):
+        if step not in wanted:
+            continue
         started = time.perf_counter()
         print(f"[perf] {step} …", flush=True)
         if step == "ingest":

@@ -13,7 +13,7 @@ def ratio(ours: float, theirs: float, higher_is_better: bool = False) -> str:
 
 
 def table(r: dict[str, Any]) -> str:
-    e, b, h, i = r["engine"], r["baseline"], r["http"], r["ingest"]
+    e, b, h, i = (r.get(k, {}) for k in ("engine", "baseline", "http", "ingest"))
     rows = [("figure", "govqa", "plain pipeline", "govqa vs plain", "target", "met")]
 
     def add(
@@ -36,49 +36,61 @@ def table(r: dict[str, Any]) -> str:
             )
         )
 
+    reader = e.get("default_mode") == "reader"
     for name in ("sample", "corpus"):
-        ours, theirs = e[f"{name}_1t"], b[f"{name}_latency"]
+        if not e:
+            break
+        base = b.get(f"{name}_latency", {})
+        # The reader reads a few sentences per question: its budget is 25 ms at p50, and
+        # the feature-only mode keeps the original 5 ms and 3x-plain targets.
+        for suffix, label in (("", e.get("default_mode", "hybrid")), ("_hybrid", "hybrid")):
+            if f"{name}_1t{suffix}" not in e:
+                continue
+            ours = e[f"{name}_1t{suffix}"]
+            fast = label == "hybrid"
+            add(
+                f"engine p50, {name} index (1 thread, {label})",
+                ours["p50"],
+                base.get("p50"),
+                "{:.2f} ms",
+                "≤ 5 ms, ≥ 3× plain" if fast else "≤ 25 ms",
+                (ours["p50"] <= 5 and base.get("p50", 0) / ours["p50"] >= 3) if fast
+                else ours["p50"] <= 25,
+            )
+            add(
+                f"engine p99, {name} index (1 thread, {label})",
+                ours["p99"],
+                base.get("p99"),
+                "{:.2f} ms",
+                "≤ 15 ms" if fast else "≤ 60 ms",
+                ours["p99"] <= (15 if fast else 60),
+            )
+            add(
+                f"engine p50, {name} index (2 threads, {label})",
+                e[f"{name}_2t{suffix}"]["p50"],
+                None,
+                "{:.2f} ms",
+                "≤ 5 ms" if fast else "≤ 25 ms",
+                e[f"{name}_2t{suffix}"]["p50"] <= (5 if fast else 25),
+            )
+            add(
+                f"answer accuracy, {name} set ({label})",
+                e[f"{name}_accuracy{suffix}"] * 100,
+                b[f"{name}_accuracy"] * 100 if b else None,
+                "{:.1f}%",
+                "≥ plain",
+                e[f"{name}_accuracy{suffix}"] >= b.get(f"{name}_accuracy", 0),
+                higher=True,
+            )
+    if h:
         add(
-            f"engine p50, {name} index (1 thread)",
-            ours["p50"],
-            theirs["p50"],
-            "{:.2f} ms",
-            "≤ 5 ms, ≥ 3× plain",
-            ours["p50"] <= 5 and theirs["p50"] / ours["p50"] >= 3,
+            "cold start to ready",
+            h["cold_start_s"],
+            b.get("corpus_cold_start_s"),
+            "{:.2f} s",
+            "≤ 2 s",
+            h["cold_start_s"] <= 2,
         )
-        add(
-            f"engine p99, {name} index (1 thread)",
-            ours["p99"],
-            theirs["p99"],
-            "{:.2f} ms",
-            "≤ 15 ms",
-            ours["p99"] <= 15,
-        )
-        add(
-            f"engine p50, {name} index (2 threads)",
-            e[f"{name}_2t"]["p50"],
-            None,
-            "{:.2f} ms",
-            "≤ 5 ms",
-            e[f"{name}_2t"]["p50"] <= 5,
-        )
-        add(
-            f"answer accuracy, {name} set",
-            e[f"{name}_accuracy"] * 100,
-            b[f"{name}_accuracy"] * 100,
-            "{:.1f}%",
-            "≥ plain",
-            e[f"{name}_accuracy"] >= b[f"{name}_accuracy"],
-            higher=True,
-        )
-    add(
-        "cold start to ready",
-        h["cold_start_s"],
-        b["corpus_cold_start_s"],
-        "{:.2f} s",
-        "≤ 2 s",
-        h["cold_start_s"] <= 2,
-    )
     if "workers_1" in h:
         for workers in (1, 2):
             for run in h[f"workers_{workers}"]["runs"]:
@@ -88,8 +100,8 @@ def table(r: dict[str, Any]) -> str:
                     run["p50_ms"],
                     None,
                     "{:.2f} ms",
-                    "≤ 8 ms" if c == 1 else "–",
-                    run["p50_ms"] <= 8 or c > 1,
+                    ("≤ 30 ms" if reader else "≤ 8 ms") if c == 1 else "–",
+                    run["p50_ms"] <= (30 if reader else 8) or c > 1,
                 )
                 add(
                     f"HTTP /api/chat, {workers} worker(s), {c} conn: req/s",
@@ -111,7 +123,7 @@ def table(r: dict[str, Any]) -> str:
             add(
                 f"peak RSS per worker ({workers} worker(s))",
                 rss,
-                b["corpus_peak_rss_mb"],
+                b.get("corpus_peak_rss_mb"),
                 "{:.0f} MB",
                 "≤ 300 MB",
                 rss <= 300,

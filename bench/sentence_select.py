@@ -35,8 +35,9 @@ class Item:
 
 def load_items(path: Path, limit: int | None = 400, seed: int = 0,
                articles: set[str] | None = None) -> list[Item]:
-    """Questions of a SQuAD-layout file whose paragraph has at least two sentences; gold
-    sentences are those where an answer starts. `limit` takes a fixed-seed sample;
+    """Questions of a SQuAD-layout file whose paragraph has at least two sentences; the gold
+    sentence is the one where the first annotator's answer starts (the strict reading:
+    dev questions have up to five answers, and counting any would flatter every ranker). `limit` takes a fixed-seed sample;
     `articles` keeps only those titles (for a split by article)."""
     data = read_json(path, "SQuAD")["data"]
     items: list[Item] = []
@@ -51,7 +52,7 @@ def load_items(path: Path, limit: int | None = 400, seed: int = 0,
                 continue
             candidates = [candidate_text(title, context[s:e]) for s, e in spans]
             for qa in para["qas"]:
-                starts = [a["answer_start"] for a in qa.get("answers", [])]
+                starts = [a["answer_start"] for a in qa.get("answers", [])[:1]]
                 gold = {i for i, (s, e) in enumerate(spans) for at in starts if s <= at < e}
                 if gold:
                     items.append(Item(qa["question"], candidates, gold))

@@ -42,7 +42,7 @@ def test_jsonl_set_with_compare(run_cli, read_outputs, bench_data, sample_index_
     assert "govqa bench · tiny" in stdout and "retrieval MRR" in stdout
     assert f"reports: {out / 'report.html'}" in stdout
     summary, rows, html = read_outputs(out)
-    assert list(summary["modes"]) == ["hybrid", "bm25", "dense", "hybrid-chunk"]
+    assert list(summary["modes"]) == ["reader", "hybrid", "bm25", "dense", "hybrid-chunk"]
     for mode in summary["modes"].values():
         assert set(mode["overall"]) == METRIC_KEYS
         assert (mode["overall"]["questions"], mode["overall"]["answerable"]) == (6, 5)
@@ -77,7 +77,7 @@ def test_jsonl_set_with_compare(run_cli, read_outputs, bench_data, sample_index_
             assert r["retrieval_rank"] in range(0, 6)
     # The hybrid retriever finds the gold section of these plain questions first.
     assert [r["retrieval_rank"] for r in rows[:5]] == [1, 1, 1, 1, 1]
-    assert html.count("<svg") == 1 + 4  # accuracy by type + a latency histogram per mode
+    assert html.count("<svg") == 1 + 5  # accuracy by type + a latency histogram per mode
     assert not re.search(r"<script|<link|<img|src=|@import|url\(", html)
 
 
@@ -123,7 +123,7 @@ def test_squad_format_with_limit(run_cli, read_outputs, bench_data, tmp_path):
     assert summary["meta"]["questions_asked"] == 4
     assert (summary["meta"]["pages"], summary["meta"]["chunks"]) == (2, 3)
     assert [r["system"] for r in summary["reference"]][0].startswith("DrQA")
-    overall = summary["modes"]["hybrid"]["overall"]
+    overall = summary["modes"]["reader"]["overall"]
     assert {"sentence_mrr", "sentence_r@1", "sentence_r@5"} <= set(overall)
     _check_rates(overall)
     # A fixed-seed sample, in file order; the same every run.
@@ -277,3 +277,17 @@ def test_sentence_ranking_agrees_with_the_engines_answers(sample_engine, bench_d
         assert citation.start <= s and e <= citation.end
         checked += 1
     assert checked >= 3
+
+
+def test_one_mode_and_its_limits(run_cli, read_outputs, bench_data, sample_index_dir, tmp_path):
+    rc, _, err = run_cli("bench", bench_data / "tiny.jsonl", "--index", sample_index_dir,
+                         "--out", tmp_path / "h", "--mode", "hybrid")  # fmt: skip
+    assert rc == 0, err
+    summary, rows, _ = read_outputs(tmp_path / "h")
+    assert list(summary["modes"]) == ["hybrid"] and {r["mode"] for r in rows} == {"hybrid"}
+    rc, _, err = run_cli("bench", bench_data / "tiny.jsonl", "--url", "http://127.0.0.1:9",
+                         "--mode", "hybrid")  # fmt: skip
+    assert (rc, err) == (2, "error: --mode needs an in-process engine (--index): a server "
+                            "answers in the mode it serves\n")
+    rc, _, err = run_cli("bench", bench_data / "tiny.jsonl", "--compare", "--mode", "hybrid")
+    assert (rc, err) == (2, "error: give --compare or --mode, not both\n")
