@@ -33,17 +33,14 @@ class Item:
     gold: set[int]
 
 
-def load_items(path: Path, limit: int | None = 400, seed: int = 0,
-               articles: set[str] | None = None) -> list[Item]:
+def load_items(path: Path, limit: int | None = 400, seed: int = 0) -> list[Item]:
     """Questions of a SQuAD-layout file whose paragraph has at least two sentences; the gold
     sentence is the one where the first annotator's answer starts (the strict reading:
-    dev questions have up to five answers, and counting any would flatter every ranker). `limit` takes a fixed-seed sample;
-    `articles` keeps only those titles (for a split by article)."""
+    dev questions have up to five answers, and counting any would flatter every ranker).
+    `limit` takes a fixed-seed sample."""
     data = read_json(path, "SQuAD")["data"]
     items: list[Item] = []
     for article in data:
-        if articles is not None and article["title"] not in articles:
-            continue
         title = article["title"].replace("_", " ")
         for para in article["paragraphs"]:
             context = para["context"]
