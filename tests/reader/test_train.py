@@ -101,3 +101,17 @@ def test_indomain_groups_refuse_the_holdout(tmp_path: Path, sample_index_dir: Pa
 
     with pytest.raises(ValueError, match="never trained on"):
         indomain_groups([(Path("bench/questions/holdout.jsonl"), sample_index_dir)])
+
+
+def test_eval_prints_r1_and_mrr(run_cli, tiny_reader, squad_slice: Path) -> None:  # type: ignore[no-untyped-def]
+    from bench.sentence_select import evaluate, load_items
+    from retriever.reader import OnnxReader
+
+    rc, out, err = run_cli("reader", "eval", "--reader", tiny_reader[1], "--squad", squad_slice,
+                           "--no-baselines")
+    assert rc == 0, err
+    header, row = out.strip().splitlines()
+    assert header.split() == ["ranker", "questions", "R@1", "MRR"]
+    expected = evaluate(load_items(squad_slice, limit=None), OnnxReader(tiny_reader[1]).score)
+    assert row.split() == ["reader", "test", str(expected["questions"]),
+                           f"{expected['r@1']:.3f}", f"{expected['mrr']:.3f}"]
