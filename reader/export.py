@@ -4,7 +4,6 @@ the folder the engine loads: model-int8.onnx, tokenizer.json and reader.json (it
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import tempfile
@@ -16,7 +15,7 @@ import torch
 
 from reader.model import CrossEncoder
 from reader.train import load_trained
-from retriever.embedder import sha256_file
+from retriever.embedder import quantize_int8, sha256_file
 from retriever.reader import CARD_FILE, MODEL_FILE, OnnxReader
 
 FP32_FILE = "model.onnx"
@@ -37,18 +36,6 @@ def _to_onnx(model: CrossEncoder, tokenizer, path: Path) -> None:  # type: ignor
                           dynamic_axes={**{n: {0: "batch", 1: "seq"} for n in names},
                                         "logits": {0: "batch"}},
                           opset_version=17, dynamo=False)
-
-
-def _quantize(src: Path, dst: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # quantize_dynamic logs advice on the root logger
-    try:
-        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True)
-    finally:
-        root.setLevel(level)
 
 
 def torch_scores(model: CrossEncoder, tokenizer, pairs: list[tuple[str, str]],  # type: ignore[no-untyped-def]
@@ -73,7 +60,7 @@ def export(run: Path, out: Path, version: str, check: list[tuple[str, list[str]]
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=".export-"))
     try:
         _to_onnx(model, tokenizer, tmp / FP32_FILE)
-        _quantize(tmp / FP32_FILE, tmp / MODEL_FILE)
+        quantize_int8(tmp / FP32_FILE, tmp / MODEL_FILE)
         tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
         training = json.loads((Path(run) / "config.json").read_text())
         training.pop("squad", None)

@@ -171,18 +171,22 @@ def quantize(folder: Path) -> None:
     ~3.4 ms, at cosine ~0.993 to fp32, and the bundled question sets score the same. Pages
     stay embedded in fp32.
     """
+    tmp = folder / f".{QUERY_MODEL}.tmp"
+    quantize_int8(folder / FULL_MODEL, tmp)
+    os.replace(tmp, folder / QUERY_MODEL)
+
+
+def quantize_int8(src: Path, dst: Path) -> None:
+    """Dynamic per-channel int8 weights for an fp32 ONNX file (the encoder's and the reader's)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    tmp = folder / f".{QUERY_MODEL}.tmp"
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # quantize_dynamic logs advice on the root logger
     try:
-        quantize_dynamic(str(folder / FULL_MODEL), str(tmp), weight_type=QuantType.QInt8,
-                         per_channel=True)
+        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True)
     finally:
         root.setLevel(level)
-    os.replace(tmp, folder / QUERY_MODEL)
 
 
 class OnnxEncoder:
