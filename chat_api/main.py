@@ -8,6 +8,7 @@ import functools
 import logging
 import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,10 @@ def create_app(
     store = FeedbackStore(settings.feedback_path)
     metrics = Metrics()
     limiter = build_limiter(settings)
+    # Answers run off the event loop, one at a time per worker: they are CPU-bound (ONNX
+    # Runtime already uses the worker's cores), so more at once would only add memory for
+    # each concurrent reader call, not throughput.
+    answers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govqa-answer")
 
     def on_reload(swapped: bool) -> None:
         metrics.reloads.labels("ok" if swapped else "error").inc()
@@ -82,6 +87,7 @@ def create_app(
         try:
             yield
         finally:
+            answers.shutdown(wait=False, cancel_futures=True)
             if watcher is not None:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -99,6 +105,7 @@ def create_app(
     app.state.engines = slot
     app.state.store = store
     app.state.metrics = metrics
+    app.state.answers = answers
     app.state.limiter = limiter  # slowapi looks for it here
 
     install_error_handlers(app)

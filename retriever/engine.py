@@ -84,7 +84,7 @@ class Engine:
              reader: Path | None = READER_DIR) -> Engine:
         """The index and the scoring stage; `reader=None` serves the feature scorer alone."""
         return cls(LoadedIndex.load(Path(index_dir), model=model, threads=threads),
-                   scorer=load_scorer(reader, threads=threads),
+                   scorer=load_scorer(reader),
                    conversations=conversations, cache_size=cache_size)
 
     @property

@@ -109,7 +109,7 @@ class ReaderScorer:
         return {"reader": chosen, "reader_margin": chosen - max(others) if others else 1.0}
 
 
-def load_scorer(reader_dir: Path | None = READER_DIR, threads: int | None = None) -> Scorer:
+def load_scorer(reader_dir: Path | None = READER_DIR) -> Scorer:
     """The shipped scoring stage: the reader over the feature scorer, each with its own
     calibration, or the feature scorer alone when `reader_dir` is None. A reader without a
     calibration fitted for its exact file is refused, never half-used."""
@@ -118,7 +118,9 @@ def load_scorer(reader_dir: Path | None = READER_DIR, threads: int | None = None
     feature = FeatureScorer(Calibration.load(CALIBRATION_FILE, features=SENTENCE_FEATURES))
     if reader_dir is None or (reader_dir == READER_DIR and not READER_DIR.is_dir()):
         return feature
-    reader = OnnxReader(reader_dir, threads=threads)
+    # One intra-op thread whatever the encoder gets: on a batch of 8 short pairs, a second
+    # thread cost more than it saved (`make bench-perf`: 47-53 ms p50 with 2, 36-43 with 1).
+    reader = OnnxReader(reader_dir, threads=1)
     cal = Calibration.load(READER_CALIBRATION_FILE, features=READER_SENTENCE_FEATURES,
                            reader_sha256=reader.info.sha256)
     return ReaderScorer(reader, cal, feature)

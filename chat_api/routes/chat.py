@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -30,10 +31,11 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
 
         Send the returned `conversation_id` with the next question to ask a follow-up.
         """
-        # In a worker thread: the reader's ONNX call takes tens of ms, too long to hold the
-        # event loop (and every other request) for.
-        answer = await asyncio.to_thread(engine.ask, body.question,
-                                         conversation_id=body.conversation_id)
+        # On the app's answer thread: the reader's ONNX call takes tens of ms, too long to
+        # hold the event loop (and every other request) for.
+        answer = await asyncio.get_running_loop().run_in_executor(
+            request.app.state.answers,
+            functools.partial(engine.ask, body.question, conversation_id=body.conversation_id))
         store.log_question(answer, source="web")
         metrics.count_answer(answer.answered, "web")
         return JSONResponse(answer.to_dict())
