@@ -9,9 +9,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from govqa.errors import GovqaError
+from retriever.reader import READER_DIR
 
 if TYPE_CHECKING:
     from retriever.conversation import ConversationStore
@@ -35,13 +36,12 @@ class NotReady(GovqaError):
 
 def load_engine(index_dir: Path, model: str | None, conversations: ConversationStore,
                 threads: int = 1, query_cache: int = 2048,
-                reader: Path | None | Literal["default"] = "default") -> Engine:
+                reader: Path | None = READER_DIR) -> Engine:
     from retriever.engine import Engine
-    from retriever.reader import READER_DIR
 
     # The same store across reloads: visitors' follow-ups survive an index swap.
     return Engine.load(index_dir, model, threads=threads, conversations=conversations,
-                       cache_size=query_cache, reader=READER_DIR if reader == "default" else reader)
+                       cache_size=query_cache, reader=reader)
 
 
 def ensure_index(index_dir: Path, model: str | None, base_url: str) -> bool:

@@ -46,8 +46,8 @@ def torch_scores(model: CrossEncoder, tokenizer, pairs: list[tuple[str, str]],  
         return model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"]).numpy()
 
 
-def export(run: Path, out: Path, version: str, check: list[tuple[str, list[str]]],
-           keep_fp32: bool = False) -> dict[str, object]:
+def export(run: Path, out: Path, version: str,
+           check: list[tuple[str, list[str]]]) -> dict[str, object]:
     """Write the reader folder `out` from the last checkpoint of `run`. The card records, on
     the `check` groups (a question and its candidates), the largest difference between the
     int8 ONNX logits and torch's, and how often both pick the same top candidate."""
@@ -85,8 +85,7 @@ def export(run: Path, out: Path, version: str, check: list[tuple[str, list[str]]
         card["int8_top1_agreement"] = round(same / max(1, len(check)), 4)
         card["size_bytes"] = (tmp / MODEL_FILE).stat().st_size
         (tmp / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
-        if not keep_fp32:
-            (tmp / FP32_FILE).unlink()
+        (tmp / FP32_FILE).unlink()  # only the int8 file is served
         tmp.chmod(0o755)  # mkdtemp makes it private; the folder is committed and shared
         if out.exists():
             shutil.rmtree(out)

@@ -116,7 +116,7 @@ def load_scorer(reader_dir: Path | None = READER_DIR) -> Scorer:
     from retriever.calibration import CALIBRATION_FILE, READER_CALIBRATION_FILE
 
     feature = FeatureScorer(Calibration.load(CALIBRATION_FILE, features=SENTENCE_FEATURES))
-    if reader_dir is None or (reader_dir == READER_DIR and not READER_DIR.is_dir()):
+    if reader_dir is None:
         return feature
     # One intra-op thread whatever the encoder gets: on a batch of 8 short pairs, a second
     # thread cost more than it saved (`make bench-perf`: 47-53 ms p50 with 2, 36-43 with 1).
