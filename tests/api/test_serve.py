@@ -46,7 +46,7 @@ def served(tmp_path: Path, index_copy: Path, free_port: int) -> Iterator[str]:
         while True:
             assert proc.poll() is None, f"govqa serve exited:\n{_read(log)}"
             try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                if _every_worker_ready(base):
                     break
             except httpx.TransportError:
                 pass
@@ -62,6 +62,15 @@ def served(tmp_path: Path, index_copy: Path, free_port: int) -> Iterator[str]:
             raise
         log.close()
     assert code == 0, _read(open(tmp_path / "serve.log"))
+
+
+def _every_worker_ready(base: str) -> bool:
+    """/readyz answers for whichever worker took the connection; `govqa_ready` is the
+    minimum over the live workers, so it says 1 only once none of them is still loading."""
+    if httpx.get(f"{base}/readyz", timeout=2).status_code != 200:
+        return False
+    metrics = httpx.get(f"{base}/metrics", timeout=2).text.splitlines()
+    return "govqa_ready 1.0" in metrics
 
 
 def _read(log: object) -> str:
