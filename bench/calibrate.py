@@ -81,7 +81,7 @@ def _retrieve(engine: Engine, q: Question) -> _Retrieved:
     if key not in _RETRIEVED:
         text = spell_out(q.question)
         qvec = engine.encode(text)
-        hits = engine.index.search(qvec, text, k=CANDIDATE_CHUNKS)
+        hits = engine.retrieve(qvec, text, k=CANDIDATE_CHUNKS)
         _RETRIEVED[key] = _Retrieved(text, qvec, hits,
                                      engine.extractor.candidates(qvec, text, hits))
     return _RETRIEVED[key]

@@ -98,7 +98,7 @@ class EngineTarget:
         """A fresh engine over the same loaded index before each mode: the query-vector
         cache of one mode must not make the next one look fast."""
         engine = self.engine
-        self.engine = type(engine)(engine.index, scorer=engine.scorer)
+        self.engine = type(engine)(engine.index, scorer=engine.scorer, reranker=engine.reranker)
 
     def ask(self, question: str, mode: str) -> tuple[dict[str, Any], list[Located], float]:
         start = time.perf_counter()

@@ -136,7 +136,22 @@ def chunk_sections(page_url: str, page_title: str, sections: list[Section],
                 anchor=section.anchor, text=body, start=start, end=end,
                 sentences=split_lines(body),
             ))
+    _place_among_siblings(chunks)
     return text, chunks
+
+
+def _place_among_siblings(chunks: list[Chunk]) -> None:
+    """Number each section among its parent's sections, in page order. A section split
+    into several chunks, or resumed after a child, keeps one place."""
+    places: dict[tuple[str, ...], dict[str, int]] = {}
+    for chunk in chunks:
+        if len(chunk.section) < 2:
+            continue
+        children = places.setdefault(tuple(chunk.section[:-1]), {})
+        chunk.order = children.setdefault(chunk.section[-1], len(children))
+    for chunk in chunks:
+        if len(chunk.section) >= 2:
+            chunk.siblings = len(places[tuple(chunk.section[:-1])])
 
 
 def _pack(units: list[_Unit], limit: int) -> list[tuple[int, int]]:

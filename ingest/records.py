@@ -48,10 +48,17 @@ class Chunk:
     end: int
     sentences: list[tuple[int, int]] = field(default_factory=list)  # offsets in text
     id: str = ""
+    # Where the section sits among its siblings: cards, accordion items or sub-headings
+    # under one heading are the parts of a list that no single chunk holds.
+    parent: list[str] | None = None  # the parent section's path; [] for the page's lead
+    order: int = 0  # this section's place among the parent's sections that have text
+    siblings: int = 1  # how many such sections the parent has, this one included
 
     def __post_init__(self) -> None:
         if not self.id:
             self.id = content_hash(self.page_url, " / ".join(self.section), self.text)
+        if self.parent is None:
+            self.parent = list(self.section[:-1])
 
     @property
     def url(self) -> str:
@@ -88,4 +95,7 @@ class Chunk:
             end=data["end"],
             sentences=sentences,
             id=data["id"],
+            parent=data.get("parent"),
+            order=int(data.get("order", 0)),
+            siblings=int(data.get("siblings", 1)),
         )

@@ -17,6 +17,7 @@ from retriever.conversation import ConversationStore, Turn, resolve_follow_up, t
 from retriever.extract import Extractor
 from retriever.reader import READER_DIR
 from retriever.records import Answer, Hit, Suggestion
+from retriever.rerank import SectionRanker, load_reranker
 from retriever.scoring import FeatureScorer, Scorer, load_scorer, scores
 from retriever.search import LoadedIndex
 from retriever.terms import spell_out
@@ -69,23 +70,26 @@ class Engine:
     """Answers questions from one loaded index, quoting and citing the pages."""
 
     def __init__(self, index: LoadedIndex, scorer: Scorer | None = None,
-                 conversations: ConversationStore | None = None, cache_size: int = 2048) -> None:
+                 conversations: ConversationStore | None = None, cache_size: int = 2048,
+                 reranker: SectionRanker | None = None) -> None:
         self.index = index
         self.scorer: Scorer = scorer or FeatureScorer(Calibration.load())
         # The fast feature-only stage, for `hybrid` and the retrieval baselines.
         self.feature_scorer: Scorer = getattr(self.scorer, "prefilter", self.scorer)
         self.extractor = Extractor(index)
+        self.reranker: SectionRanker = reranker or load_reranker(self.extractor)
         self.conversations = conversations if conversations is not None else ConversationStore()
         self._vectors = _LRU(cache_size)
 
     @classmethod
     def load(cls, index_dir: Path, model: str | None = None, threads: int = 1,
              conversations: ConversationStore | None = None, cache_size: int = 2048,
-             reader: Path | None = READER_DIR) -> Engine:
-        """The index and the scoring stage; `reader=None` serves the feature scorer alone."""
+             reader: Path | None = READER_DIR, reranker: SectionRanker | None = None) -> Engine:
+        """The index and the scoring stage; `reader=None` serves the feature scorer alone.
+        `reranker` defaults to the shipped section rerank."""
         return cls(LoadedIndex.load(Path(index_dir), model=model, threads=threads),
-                   scorer=load_scorer(reader),
-                   conversations=conversations, cache_size=cache_size)
+                   scorer=load_scorer(reader), conversations=conversations,
+                   cache_size=cache_size, reranker=reranker)
 
     @property
     def default_mode(self) -> str:
@@ -121,9 +125,19 @@ class Engine:
                 self._vectors.put(text, vec)
         return vec
 
+    def retrieve(self, qvec: np.ndarray, query: str, k: int = CANDIDATE_CHUNKS,
+                 mode: str = "hybrid") -> list[Hit]:
+        """The k best sections: fused retrieval `reranker.depth` deep, then the rerank.
+        The single-retriever baselines keep their own order."""
+        retrieval = _retrieval(mode)
+        if retrieval != "hybrid" or not self.reranker.depth:
+            return self.index.search(qvec, query, k=k, mode=retrieval)
+        hits = self.index.search(qvec, query, k=max(k, self.reranker.depth), mode=retrieval)
+        return self.reranker.rerank(qvec, query, hits)[:k]
+
     def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
         query = validate_question(query)
-        return self.index.search(self.encode(query), query, k=k, mode=_retrieval(mode))
+        return self.retrieve(self.encode(query), query, k=k, mode=mode)
 
     def rank_sentences(self, question: str, sentences: list[str],
                        mode: str | None = None) -> list[float]:
@@ -169,8 +183,7 @@ class Engine:
         resolved = resolve_follow_up(text, conv.turns)
         query = spell_out(resolved or text)
         qvec = self.encode(query)
-        hits = self.index.search(qvec, query, k=CANDIDATE_CHUNKS,
-                                 mode=_retrieval(mode))
+        hits = self.retrieve(qvec, query, k=CANDIDATE_CHUNKS, mode=mode)
         last = conv.turns[-1] if conv.turns else None
         avoid = ((last.chunk_id, last.start)
                  if resolved and last and last.chunk_id and last.start is not None else None)

@@ -27,6 +27,7 @@ from retriever.embedder import (
     resolve_model,
     sha256_file,
 )
+from retriever.outline import Outline
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,10 @@ EXACT_SEARCH_LIMIT = 50_000  # above this many chunks, an HNSW graph replaces ex
 KEEP_VERSIONS = 2
 
 
-def chunk_embedding_text(chunk: Chunk) -> str:
-    # The section path gives a chunk the topic its body may never name.
-    return " › ".join(chunk.section) + "\n" + chunk.text
+def chunk_embedding_text(chunk: Chunk, context: str = "") -> str:
+    # The section path gives a chunk the topic its body may never name; the context (its
+    # parent's lead-in, its children's titles) what a card or a bare heading leaves unsaid.
+    return "\n".join(p for p in (" › ".join(chunk.section), context, chunk.text) if p)
 
 
 # Each sentence is embedded three ways: under its section title, alone, and with its
@@ -236,8 +238,11 @@ def write_index(
     cache = _cached_vectors(index_dir)
     # Loaded at most once per build, and not at all when every vector is cached.
     encoder = functools.cache(lambda: OnnxEncoder(encoder_src, threads=os.cpu_count()))
+    outline = Outline(chunks)
+    contexts = [outline.context_text(i) for i in range(len(chunks))]
     chunk_vecs, chunk_keys, chunks_embedded = _embed(
-        [chunk_embedding_text(c) for c in chunks], encoder, cache, dim, progress, "chunks")
+        [chunk_embedding_text(c, x) for c, x in zip(chunks, contexts, strict=True)],
+        encoder, cache, dim, progress, "chunks")
     view_texts = [text for c in chunks for text in sentence_view_texts(c)]
     flat_vecs, sent_keys, sentences_embedded = _embed(
         view_texts, encoder, cache, dim, progress, "sentences")
@@ -262,7 +267,8 @@ def write_index(
         faiss_index = build_faiss(chunk_vecs, exact_limit)
         faiss.write_index(faiss_index, str(tmp / "chunks.faiss"))
         bm25 = bm25s.BM25()
-        corpus = [terms(" ".join(c.section) + " " + c.text) or ["_"] for c in chunks]
+        corpus = [terms(" ".join([*c.section, x, c.text])) or ["_"]
+                  for c, x in zip(chunks, contexts, strict=True)]
         bm25.index(corpus, show_progress=False)
         bm25.save(str(tmp / "bm25"), show_progress=False)
         enc_dir = tmp / "encoder"

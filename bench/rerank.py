@@ -1,0 +1,158 @@
+"""Fit the section rerank on labelled question sets, and measure its depth and features.
+
+    python -m bench.rerank SAMPLE.jsonl@INDEX CORPUS.jsonl@INDEX [--depth N ...] [--write]
+
+Each answerable question with a gold section or page gives a group: the sections that fused
+retrieval finds at the given depth, labelled by whether they match the gold (the bench's own
+location match). The weights are a conditional logit (softmax over each group). Every
+figure printed is k-fold cross-validated (questions split at random, seed 0), next to the
+fused order it replaces; `--ablate` refits without each feature in turn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+from bench.metrics import location_matches
+from bench.questions import load_questions
+from retriever.engine import Engine
+from retriever.index import read_pages
+from retriever.rerank import RERANK_FEATURES, RERANK_FILE, FusionOrder, section_features
+from retriever.terms import spell_out
+
+L2 = 0.1  # 0.01, 0.03, 0.1 and 0.3 tried: within a question of each other by CV
+DEPTHS = (10, 20, 30)
+
+
+@dataclass
+class Group:
+    features: np.ndarray  # sections x RERANK_FEATURES, in fused order
+    relevant: np.ndarray  # bool per section
+
+
+def groups(engine: Engine, sources: dict[str, str], path: Path, depth: int) -> list[Group]:
+    out = []
+    for q in load_questions(path):
+        if not q.answers or not (q.section or q.page):
+            continue
+        text = spell_out(q.question)
+        qvec = engine.encode(text)
+        hits = engine.index.search(qvec, text, k=depth)
+        relevant = np.array([
+            location_matches(q.section, q.page, h.chunk.section_title, h.chunk.section,
+                             h.chunk.url, sources.get(h.chunk.page_url)) for h in hits])
+        out.append(Group(section_features(engine.extractor, qvec, text, hits), relevant))
+    return out
+
+
+def fit(train: list[Group], columns: list[int]) -> np.ndarray:
+    usable = [g for g in train if g.relevant.any() and len(g.relevant) > 1]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.0, np.zeros_like(w)
+        for g in usable:
+            x = g.features[:, columns]
+            s = x @ w
+            s -= s.max()
+            p = np.exp(s) / np.exp(s).sum()
+            pos = g.relevant / g.relevant.sum()
+            total -= float(pos @ np.log(p + 1e-12))
+            grad -= (pos - p) @ x
+        n = max(len(usable), 1)
+        return total / n + L2 * float(w @ w), grad / n + 2 * L2 * w
+
+    w0 = np.zeros(len(columns))
+    if 0 in columns:
+        w0[columns.index(0)] = 1.0  # start from the fused order
+    return np.asarray(minimize(loss, w0, jac=True, method="L-BFGS-B").x)
+
+
+def ranks(group: Group, scores: np.ndarray | None) -> int:
+    order = np.arange(len(group.relevant)) if scores is None else np.argsort(-scores,
+                                                                            kind="stable")
+    hits = np.flatnonzero(group.relevant[order])
+    return int(hits[0]) + 1 if len(hits) else 0
+
+
+def summary(found: list[int], depth: int) -> dict[str, float]:
+    n = len(found) or 1
+    return {
+        "hit@1": round(sum(0 < r <= 1 for r in found) / n, 4),
+        "hit@3": round(sum(0 < r <= 3 for r in found) / n, 4),
+        "hit@5": round(sum(0 < r <= 5 for r in found) / n, 4),
+        f"recall@{depth}": round(sum(r > 0 for r in found) / n, 4),
+        "mrr@5": round(sum(1 / r for r in found if 0 < r <= 5) / n, 4),
+    }
+
+
+def cross_validate(all_groups: list[Group], folds: int, columns: list[int]) -> list[int]:
+    rng = np.random.default_rng(0)
+    fold_of = rng.permutation(len(all_groups)) % folds
+    found = [0] * len(all_groups)
+    for k in range(folds):
+        w = fit([g for g, f in zip(all_groups, fold_of, strict=True) if f != k], columns)
+        for i, g in enumerate(all_groups):
+            if fold_of[i] == k:
+                found[i] = ranks(g, g.features[:, columns] @ w)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("sets", nargs="+", help="question sets, each SET.jsonl@INDEX_DIR")
+    parser.add_argument("--depth", type=int, nargs="*", default=list(DEPTHS),
+                        help="retrieval depths to compare; the best by CV is written")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--ablate", action="store_true", help="refit without each feature")
+    parser.add_argument("--write", action="store_true", help=f"write {RERANK_FILE.name}")
+    args = parser.parse_args()
+    engines: dict[str, tuple[Engine, dict[str, str]]] = {}
+    specs = []
+    for spec in args.sets:
+        path, _, index = spec.partition("@")
+        if not index:
+            parser.error(f"{spec}: give SET.jsonl@INDEX_DIR")
+        if Path(path).name.startswith("holdout"):
+            parser.error("holdout.jsonl is never fitted on: it stays blind")
+        if index not in engines:
+            engines[index] = (Engine.load(Path(index), reader=None, reranker=FusionOrder()),
+                              {p.url: p.source for p in read_pages(Path(index))})
+        specs.append((Path(path), *engines[index]))
+    every = list(range(len(RERANK_FEATURES)))
+    best: tuple[float, int, list[Group]] | None = None
+    for depth in args.depth:
+        all_groups = [g for path, engine, sources in specs
+                      for g in groups(engine, sources, path, depth)]
+        fused = summary([ranks(g, None) for g in all_groups], depth)
+        cv = summary(cross_validate(all_groups, args.folds, every), depth)
+        print(f"depth {depth}: {len(all_groups)} questions; fused order {json.dumps(fused)}")
+        print(f"depth {depth}: reranked, {args.folds}-fold cross-validated {json.dumps(cv)}")
+        score = cv["mrr@5"] + cv["hit@5"]
+        if best is None or score > best[0]:
+            best = (score, depth, all_groups)
+    assert best is not None
+    _, depth, all_groups = best
+    if args.ablate:
+        for i, name in enumerate(RERANK_FEATURES):
+            cols = [c for c in every if c != i]
+            cv = summary(cross_validate(all_groups, args.folds, cols), depth)
+            print(f"without {name:14s} {json.dumps(cv)}")
+    w = fit(all_groups, every)
+    weights = {f: round(float(x), 6) for f, x in zip(RERANK_FEATURES, w, strict=True)}
+    print(f"depth {depth}, weights fitted on all: {json.dumps(weights)}")
+    if args.write:
+        RERANK_FILE.write_text(json.dumps({
+            "depth": depth, "weights": weights, "l2": L2,
+            "fitted_on": [p.name for p, _, _ in specs],
+        }, indent=2) + "\n")
+        print(f"wrote {RERANK_FILE}")
+
+
+if __name__ == "__main__":
+    main()
