@@ -46,6 +46,11 @@ class CitationOut(BaseModel):
     chunk_id: str
 
 
+class ListItemOut(BaseModel):
+    text: str = Field(description="The item's title, and its first sentence when short.")
+    citation: CitationOut
+
+
 class SuggestionOut(BaseModel):
     title: str
     section: str
@@ -79,6 +84,7 @@ class ChatResponse(BaseModel):
                             "chunk_id": "3f2a9c0d1b7e4a55",
                         }
                     ],
+                    "items": [],
                     "suggestions": [],
                     "highlights": [[4, 28]],
                     "conversation_id": "c0ffee00c0ffee00",
@@ -96,6 +102,11 @@ class ChatResponse(BaseModel):
     answer: str | None = Field(description="Text copied verbatim from the pages, or null.")
     confidence: float
     citations: list[CitationOut]
+    items: list[ListItemOut] = Field(
+        default_factory=list,
+        description="A list the page spreads over sibling sections (cards, accordions, "
+        "sub-headings): `answer` is the whole text, these are its lines, each cited.",
+    )
     suggestions: list[SuggestionOut] = Field(
         description="Sections offered instead of an answer when the bot abstains."
     )

@@ -98,6 +98,19 @@ def _sources(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def _items(answer: Answer) -> str:
+    """A list assembled from sibling sections: one bullet per item, each linked to it."""
+    path = answer.items[0].citation.section_path
+    lines = [f"*{escape(path[-2])}* — {escape(path[0])}"]
+    if answer.citations[0] is not answer.items[0].citation:
+        lines.append(escape(answer.citations[0].quote))  # the heading's lead-in
+    for item in answer.items:
+        title = item.citation.section
+        rest = item.text[len(title):] if item.text.startswith(title) else ""
+        lines.append(f"• {link(item.citation.url, title)}{escape(rest)}")
+    return "\n".join(lines)
+
+
 def _suggestions(answer: Answer) -> str:
     lines = ["*These sections may help:*"]
     for s in answer.suggestions:
@@ -110,7 +123,9 @@ def _suggestions(answer: Answer) -> str:
 def answer_blocks(answer: Answer) -> list[dict[str, Any]]:
     """The whole message for one answer (or abstention), ready for chat.postMessage."""
     blocks: list[dict[str, Any]] = []
-    if answer.answered and answer.answer:
+    if answer.answered and answer.items:
+        blocks.append(_section(_items(answer)))
+    elif answer.answered and answer.answer:
         blocks.append(_section(quote(answer.answer)))
         if answer.citations:
             blocks.append(_section(_sources(answer)))

@@ -34,7 +34,18 @@ def ask(question: str, index_dir: Path | None, model: str | None, as_json: bool,
     from rich.console import Console
 
     console = Console(highlight=False, soft_wrap=True)  # long URLs stay whole
-    if answer.answered and answer.answer:
+    if answer.answered and answer.items:
+        lead = answer.citations[0]
+        if lead is not answer.items[0].citation:
+            console.print(lead.quote, markup=False)
+        for item in answer.items:
+            console.print(f"  • {item.text}", markup=False)
+            console.print(f"    {item.citation.url}", markup=False)
+        path = answer.items[0].citation.section_path
+        console.print(f"\n— {path[0]} › {path[-2]}", style="bold", markup=False)
+        console.print(f"\nconfidence {answer.confidence:.2f} · {answer.took_ms:.1f} ms",
+                      style="dim")
+    elif answer.answered and answer.answer:
         console.print(answer.answer, markup=False)
         for c in answer.citations:
             console.print(f"\n— {c.title} › {c.section}", style="bold", markup=False)

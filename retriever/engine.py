@@ -15,12 +15,13 @@ from retriever.calibration import Calibration, confidence
 from retriever.citations import cite
 from retriever.conversation import ConversationStore, Turn, resolve_follow_up, topic_of
 from retriever.extract import Extractor
+from retriever.lists import sibling_list
 from retriever.reader import READER_DIR
 from retriever.records import Answer, Hit, Suggestion
 from retriever.rerank import SectionRanker, load_reranker
 from retriever.scoring import FeatureScorer, Scorer, load_scorer, scores
 from retriever.search import LoadedIndex
-from retriever.terms import spell_out
+from retriever.terms import spell_out, terms
 
 MAX_QUESTION_CHARS = 1000
 CANDIDATE_CHUNKS = 5
@@ -143,8 +144,6 @@ class Engine:
                        mode: str | None = None) -> list[float]:
         """Score free-standing candidate sentences (answer-sentence selection benchmarks):
         the reader's logits in `reader` mode, else cosine plus weighted term coverage."""
-        from retriever.terms import terms
-
         scorer = self.scorer_for(mode or self.default_mode)
         text = validate_question(question)
         reader = getattr(scorer, "reader", None)
@@ -205,8 +204,15 @@ class Engine:
                     start, end = 0, len(chunk.text)
         if hits and answer.confidence >= cal.threshold:
             answer.answered = True
-            answer.answer = chunk.text[start:end]
-            answer.citations = [cite(chunk, start, end)]
+            listed = None if whole else sibling_list(
+                self.index.outline, self.index.positions, self.extractor.term_weights(
+                    terms(query)), query, hits)
+            if listed is not None:
+                answer.answer, answer.items = listed.text, listed.items
+                answer.citations = listed.citations
+            else:
+                answer.answer = chunk.text[start:end]
+                answer.citations = [cite(chunk, start, end)]
             answer.highlights = self.extractor.highlights(answer.answer, text)
         else:
             answer.suggestions = self._suggestions(hits)

@@ -53,6 +53,17 @@ class Citation:
 
 
 @dataclass
+class ListItem:
+    """One line of a list answer the page spreads over sibling sections, with its source."""
+
+    text: str  # the section's title, and its first sentence when that is short
+    citation: Citation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citation": self.citation.to_dict()}
+
+
+@dataclass
 class Suggestion:
     """A section offered instead of an answer when the bot abstains."""
 
@@ -74,6 +85,8 @@ class Answer:
     answer: str | None
     confidence: float
     citations: list[Citation] = field(default_factory=list)
+    # A list assembled from sibling sections: `answer` is the whole text, these its lines.
+    items: list[ListItem] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
     highlights: list[tuple[int, int]] = field(default_factory=list)  # matched terms in answer
     conversation_id: str = ""
@@ -89,6 +102,7 @@ class Answer:
             "answer": self.answer,
             "confidence": round(self.confidence, 4),
             "citations": [c.to_dict() for c in self.citations],
+            "items": [i.to_dict() for i in self.items],
             "suggestions": [s.to_dict() for s in self.suggestions],
             "highlights": [list(h) for h in self.highlights],
             "conversation_id": self.conversation_id,

@@ -14,6 +14,7 @@ from govqa.errors import IndexCorrupt, IndexMismatch, ModelError
 from ingest.records import Chunk
 from retriever.embedder import FULL_MODEL, QUERY_MODEL, OnnxEncoder, resolve_model, sha256_file
 from retriever.index import read_manifest, require_version_dir
+from retriever.outline import Outline
 from retriever.records import Hit
 from retriever.terms import terms
 
@@ -69,7 +70,8 @@ class LoadedIndex:
         if self.encoder.dimension != dim:
             raise IndexMismatch(
                 f"the encoder gives {self.encoder.dimension}-d vectors, the index holds {dim}-d")
-        self._positions = {c.id: i for i, c in enumerate(self.chunks)}
+        self.positions = {c.id: i for i, c in enumerate(self.chunks)}
+        self.outline = Outline(self.chunks)
         indptr = self.bm25.scores["indptr"]
         # Document frequency per term, read off BM25's term-major sparse matrix.
         self.doc_freq = {t: int(indptr[i + 1] - indptr[i])
@@ -141,4 +143,4 @@ class LoadedIndex:
         ]
 
     def chunk_position(self, chunk_id: str) -> int:
-        return self._positions[chunk_id]
+        return self.positions[chunk_id]

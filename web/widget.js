@@ -188,7 +188,10 @@
   function botBubble(msg) {
     var a = msg.data || {};
     var wrap = el("div", { class: "gq-msg gq-bot" }, [el("span", { class: "gq-sr", text: TITLE + " says: " })]);
-    if (a.answered && typeof a.answer === "string") {
+    var items = (Array.isArray(a.items) ? a.items : []).filter(function (i) { return i && i.citation; });
+    if (a.answered && items.length) {
+      wrap.appendChild(itemList(a, items));
+    } else if (a.answered && typeof a.answer === "string") {
       wrap.appendChild(el("p", { class: "gq-answer" }, [markedText(a.answer, a.highlights)]));
       var cites = (Array.isArray(a.citations) ? a.citations : []).filter(Boolean);
       if (cites.length) {
@@ -217,6 +220,25 @@
     }
     if (a.conversation_id && typeof a.turn === "number") wrap.appendChild(feedbackBar(msg));
     return wrap;
+  }
+  // A list the page spreads over sibling sections: the heading's lead-in, then one linked
+  // line per card or accordion item, each with its own "Show on page".
+  function itemList(a, items) {
+    var box = el("div", { class: "gq-answer gq-list" });
+    var cites = (Array.isArray(a.citations) ? a.citations : []).filter(Boolean);
+    if (cites.length > items.length && str(cites[0].quote)) box.appendChild(el("p", { text: str(cites[0].quote) }));
+    box.appendChild(el("ul", { class: "gq-items" }, items.map(function (item) {
+      var c = item.citation, name = str(c.section) || str(c.title) || "this section";
+      var text = str(item.text), rest = text.indexOf(name) === 0 ? text.slice(name.length) : "";
+      return el("li", null, [
+        link(c.url, name, null), rest ? el("span", { text: rest }) : null,
+        safeUrl(c.highlight_url) ? " · " : null,
+        safeUrl(c.highlight_url) ? link(c.highlight_url, "Show on page", "Show on page: " + name + ", highlighted") : null,
+      ]);
+    })));
+    var path = Array.isArray(items[0].citation.section_path) ? items[0].citation.section_path : [];
+    if (path.length > 1) box.appendChild(el("p", { class: "gq-label", text: "From " + str(path[0]) + " › " + str(path[path.length - 2]) }));
+    return box;
   }
   function feedbackBar(msg) {
     var status = el("span", { class: "gq-fb-status", role: "status" });
@@ -339,7 +361,7 @@
   function slim(a) {
     return {
       answered: !!a.answered, answer: a.answer, highlights: a.highlights,
-      citations: a.citations, suggestions: a.suggestions,
+      citations: a.citations, items: a.items, suggestions: a.suggestions,
       conversation_id: a.conversation_id, turn: a.turn,
     };
   }

@@ -493,3 +493,32 @@ def test_embedded_in_a_hostile_page_with_a_stalled_api(sample_server, open_page,
         "text": "Sorry, the answer took too long to arrive. Please try again.",
     }
     assert page.get_by_role("button", name="Try again").is_visible()
+
+
+LIST_QUESTION = "List the data and AI tools available to public officers."
+DATA_AI_PAGE = "https://www.tech.gov.sg/products-and-services/for-government-agencies/data-and-ai/"
+
+
+def test_list_answer_links_every_item(server_factory, corpus_index_dir: Path, open_page, ask,
+                                      watch) -> None:
+    page = open_widget(open_page(server_factory(corpus_index_dir)))
+    got = ask(page, LIST_QUESTION)
+    data = got["json"]
+    assert got["status"] == 200 and data["answered"] is True
+    items = data["items"]
+    assert [i["citation"]["section"] for i in items] == [
+        "Analytics.gov", "Video Analytics System", "WOGAA", "Data.gov.sg", "GovText"]
+    rows = page.locator(".gq-bot .gq-items li")
+    assert rows.count() == len(items)
+    for n, item in enumerate(items):
+        c = item["citation"]
+        row = rows.nth(n)
+        assert row.inner_text() == f"{item['text']} · Show on page"
+        links = row.locator("a")
+        assert [(links.nth(k).inner_text(), links.nth(k).get_attribute("href"))
+                for k in range(links.count())] == [
+            (c["section"], c["url"]), ("Show on page", c["highlight_url"])]
+        assert c["url"].startswith(DATA_AI_PAGE + "#")
+    label = page.locator(".gq-bot .gq-list .gq-label").last
+    assert label.inner_text() == "From Data and AI › Explore our data and AI tools"
+    assert watch.dialogs == [] and watch.errors == []
