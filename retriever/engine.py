@@ -206,7 +206,7 @@ class Engine:
             answer.answered = True
             listed = None if whole else sibling_list(
                 self.index.outline, self.index.positions, self.extractor.term_weights(
-                    terms(query)), query, hits)
+                    terms(query)), query, hits, chunk)
             if listed is not None:
                 answer.answer, answer.items = listed.text, listed.items
                 answer.citations = listed.citations

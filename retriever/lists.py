@@ -15,7 +15,7 @@ from retriever.terms import terms
 MAX_LIST_CHARS = 1200
 MIN_ITEMS = 3  # two cards are a pair, not a list worth assembling
 SHORT_SENTENCE = 160  # an item keeps its first sentence only when it is this short
-LOOK_AT = 3  # the top sections whose group may answer
+LEAD_SENTENCES = 2  # a heading with more text of its own answers from that text
 HEADING_SHARE = 0.5  # of the best child's term coverage, when several children were found
 
 _HOW_TO = re.compile(r"^\s*(?:how\s+(?:do|can|should|would)\s+(?:i|we|you)|what\s+are\s+the"
@@ -77,19 +77,22 @@ def _assemble(outline: Outline, parent: int | None, children: list[int]) -> Sibl
 
 
 def sibling_list(outline: Outline, index_of: dict[str, int], weights: dict[str, float],
-                 question: str, hits: list[Hit]) -> SiblingList | None:
+                 question: str, hits: list[Hit], answer: Chunk) -> SiblingList | None:
     """The list a heading's children make, when the question asks for several things (or
     for steps the page numbers as sections) and that heading, not any one child, is what
-    it asks about; else None."""
+    it asks about; else None. Only the groups of the section the answer came from count:
+    a list elsewhere on the page is not what the best sentence points to."""
     how_to = bool(_HOW_TO.search(question))
     if not (is_list_question(question) or how_to) or not weights:
         return None
     chunks = outline.chunks
-    for hit in hits[:LOOK_AT]:
-        pos = index_of[hit.chunk.id]
-        groups: list[tuple[int | None, list[int]]] = [
-            (outline.section_start(pos), outline.children(pos))]
-        if len(hit.chunk.section) >= 3:  # under a real heading, not the page itself
+    for chunk in (answer,):
+        pos = index_of[chunk.id]
+        groups: list[tuple[int | None, list[int]]] = []
+        # A heading whose own text is only a lead-in; a longer body answers by itself.
+        if len(chunks[outline.section_start(pos)].sentences) <= LEAD_SENTENCES:
+            groups.append((outline.section_start(pos), outline.children(pos)))
+        if len(chunk.section) >= 3:  # under a real heading, not the page itself
             groups.append((outline.parent_start(pos), outline.siblings(pos)))
         for parent, children in groups:
             if len(children) < MIN_ITEMS:

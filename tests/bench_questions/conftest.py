@@ -28,7 +28,7 @@ def questions_dir() -> Path:
 def question_sets() -> dict[str, list[dict[str, Any]]]:
     """The bundled sets, as raw JSON objects in file order."""
     return {name: _read_jsonl(QUESTIONS_DIR / f"{name}.jsonl")
-            for name in ("sample", "corpus", "holdout")}
+            for name in ("sample", "corpus", "holdout", "siblings")}
 
 
 @pytest.fixture(scope="session")

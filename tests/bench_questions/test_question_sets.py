@@ -123,3 +123,28 @@ def test_every_gold_occurs_on_its_page_in_its_section(question_sets, site_pages,
             if q["section"] not in sections:
                 failures.append((q["id"], f"gold not in section {q['section']!r}", gold, sections))
     assert failures == []
+
+
+def test_sibling_list_golds_are_children_of_their_heading(question_sets, site_pages):
+    """siblings.jsonl asks for lists a heading's child sections make: every gold is a
+    child's title or lies in a child's text, and each question's golds span 2+ children."""
+    permalink = {p.url: p.permalink for p in site_pages.pages}
+    by_page: dict[str, list] = {}
+    for chunk in site_pages.chunks:
+        by_page.setdefault(permalink[chunk.page_url], []).append(chunk)
+    failures = []
+    for q in question_sets["siblings"]:
+        assert (q["type"], q["match"], list(q)) == ("list", "all", KEYS), q["id"]
+        children = [c for c in by_page.get(q["page"], []) if c.section[-2:-1] == [q["section"]]]
+        holders = set()
+        for gold in q["answers"]:
+            want = normalize_answer(gold)
+            found = {c.section_title for c in children
+                     if want in normalize_answer(c.section_title + " " + c.text)}
+            if not found:
+                failures.append((q["id"], gold))
+            holders |= found
+        if len(holders) < 2:
+            failures.append((q["id"], "golds from fewer than two children"))
+    assert failures == []
+    assert len(question_sets["siblings"]) >= 24
