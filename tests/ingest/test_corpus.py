@@ -82,7 +82,7 @@ def test_cli_dry_run_json_reads_the_corpus(corpus: Path, corpus_result, capsys) 
     assert [r["id"] for r in rows] == [c.id for c in corpus_result.chunks]
     assert rows[0] == corpus_result.chunks[0].to_dict()
     assert set(rows[0]) == {"page_url", "page_title", "section", "anchor", "text", "start",
-                            "end", "sentences", "id", "url"}
+                            "end", "sentences", "id", "url", "parent", "order", "siblings"}
     n_pages, n_chunks = len(corpus_result.pages), len(corpus_result.chunks)
     tradetrust = corpus / "other-isomer/isomerpages+imda-tradetrust/index.md"
     assert err.splitlines() == [

@@ -112,7 +112,7 @@ def test_citation_offsets_and_links_match_the_page(sample_engine: Engine, sample
 
 def test_answer_json_has_the_api_shape(sample_engine: Engine) -> None:
     data = sample_engine.ask("which countries attended DGX?").to_dict()
-    assert set(data) == {"question", "answered", "answer", "confidence", "citations",
+    assert set(data) == {"question", "answered", "answer", "confidence", "citations", "items",
                          "suggestions", "highlights", "conversation_id", "turn",
                          "index_version", "took_ms", "resolved_question"}
     assert set(data["citations"][0]) == {"title", "section", "section_path", "url",

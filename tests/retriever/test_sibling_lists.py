@@ -7,23 +7,29 @@ from pathlib import Path
 
 from chat_api.slack_blocks import answer_blocks
 
-QUESTION = "List the data and AI tools available to public officers."
-PAGE = "https://www.tech.gov.sg/products-and-services/for-government-agencies/data-and-ai/"
-HEADING = ["Data and AI", "Explore our data and AI tools"]
+QUESTION = "What strategic goals sit under GovTech's mission?"
+PAGE = "https://www.tech.gov.sg/about-us/who-we-are/"
+HEADING = ["Who We Are", "Our mission:"]
+LEAD = "Engineering Digital Government, Making Lives Better.ur theory of success:"
 ITEMS = [
-    ("Analytics.gov", "analyticsgov",
-     "Analytics.gov provides a space for public officers to collaborate on data projects"),
-    ("Video Analytics System", "video-analytics-system",
-     "GovTech's Video Analytics System monitors and analyses video data"),
-    ("WOGAA", "wogaa",
-     "The Whole-of-Government-Application-Analytics (WOGAA) monitors performances of "
-     "government digital services and provides data for benchmarking."),
-    ("Data.gov.sg", "datagovsg",
-     "This is a repository of real-time datasets uploaded by government agencies, and comes "
-     "complete with dashboards, shareable charts and blogs."),
-    ("GovText", "govtext",
-     "GovText's topic modelling and summarisation features help public officers analyse "
-     "their textual data"),
+    ("Enabling Agencies to be Successful", "enabling-agencies-to-be-successful",
+     "We strive to build capabilities in agencies, uplift CIO teams, and strengthen our "
+     "vendor-GovTech ecosystem."),
+    ("Product Excellence", "product-excellence",
+     "In addition to product quality, we aim to impart good product practices and strategies "
+     "to government agencies."),
+    ("Enabling Public Officers' Productivity", "enabling-public-officers-productivity",
+     "Productivity is enhanced by providing public officers with the right digital products "
+     "and developing trust in our infrastructure."),
+    ("Act as One GovTech", "act-as-one-govtech",
+     "To fulfil GovTech's mission, we endeavour to optimise workflows across GovTech and "
+     "encourage divisions to help each other succeed."),
+    ("Organisational Excellence", "organisational-excellence",
+     "To make GovTech a great place to work, we strive to have the best HR practices and "
+     "establish ourselves as a learning organisation."),
+    ("Right Culture", "right-culture",
+     "Apart from being agile, bold, and collaborative, we are open to feedback and driven by "
+     "purpose to deliver impact."),
 ]
 
 
@@ -31,18 +37,21 @@ def test_a_list_spread_over_cards_is_answered_item_by_item(corpus_engine) -> Non
     answer = corpus_engine.ask(QUESTION)
     assert answer.answered
     lines = [f"{title} — {sentence}" for title, _, sentence in ITEMS]
-    assert answer.answer == "\n".join(lines)
+    assert answer.answer == "\n".join([LEAD, *lines])
     data = answer.to_dict()
     assert [i["text"] for i in data["items"]] == lines
     for item, (title, anchor, sentence) in zip(data["items"], ITEMS, strict=True):
         c = item["citation"]
         assert (c["title"], c["section"], c["section_path"]) == (
-            "Data and AI", title, [*HEADING, title])
+            "Who We Are", title, [*HEADING, title])
         assert c["url"] == f"{PAGE}#{anchor}"
         assert c["quote"] == sentence and (c["start"], c["end"]) == (0, len(sentence))
         assert c["highlight_url"].startswith(f"{PAGE}#:~:text=")
-    # One citation per item, in the items' order: the heading has no lead-in of its own.
-    assert data["citations"] == [i["citation"] for i in data["items"]]
+    # The heading's lead-in first, then one citation per item, in the items' order.
+    lead = data["citations"][0]
+    assert (lead["section"], lead["quote"]) == (HEADING[-1], LEAD)
+    assert lead["url"] == f"{PAGE}#our-mission"
+    assert data["citations"][1:] == [i["citation"] for i in data["items"]]
 
 
 def test_a_question_about_one_card_still_gets_one_sentence(corpus_engine) -> None:
@@ -59,7 +68,7 @@ def test_slack_renders_the_items_as_linked_bullets(corpus_engine) -> None:
     bullets = [f"• <{PAGE}#{anchor}|{title}> — {sentence}" for title, anchor, sentence in ITEMS]
     assert blocks[0] == {"type": "section", "text": {
         "type": "mrkdwn",
-        "text": "\n".join(["*Explore our data and AI tools* — Data and AI", *bullets])}}
+        "text": "\n".join(["*Our mission:* — Who We Are", LEAD, *bullets])}}
     assert [b["type"] for b in blocks] == ["section", "context", "actions"]
 
 
@@ -67,18 +76,17 @@ def test_govqa_ask_prints_the_list(run_cli, corpus_index_dir: Path) -> None:
     rc, out, err = run_cli("ask", QUESTION, "--index", corpus_index_dir)
     assert rc == 0, err
     lines = out.splitlines()
-    expected = []
+    expected = [LEAD]
     for title, anchor, sentence in ITEMS:
         expected += [f"  • {title} — {sentence}", f"    {PAGE}#{anchor}"]
     assert lines[:len(expected)] == expected
     assert lines[len(expected):len(expected) + 3] == [
-        "", "— Data and AI › Explore our data and AI tools", ""]
+        "", "— Who We Are › Our mission:", ""]
     assert lines[-1].startswith("confidence ")
 
 
 def test_ingest_dry_run_shows_each_sections_place(run_cli, shared_dir: Path) -> None:
-    page = shared_dir / "corpus/govtech/_products-and-services/For Government Agencies"
-    page = page / "Data and AI.md"
+    page = shared_dir / "corpus/govtech/_about-us/Who We Are.md"
     rc, out, err = run_cli("ingest", page, "--dry-run", "--json")
     assert rc == 0, err
     chunks = [json.loads(line) for line in out.splitlines()]

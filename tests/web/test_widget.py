@@ -495,8 +495,8 @@ def test_embedded_in_a_hostile_page_with_a_stalled_api(sample_server, open_page,
     assert page.get_by_role("button", name="Try again").is_visible()
 
 
-LIST_QUESTION = "List the data and AI tools available to public officers."
-DATA_AI_PAGE = "https://www.tech.gov.sg/products-and-services/for-government-agencies/data-and-ai/"
+LIST_QUESTION = "What strategic goals sit under GovTech's mission?"
+MISSION_PAGE = "https://www.tech.gov.sg/about-us/who-we-are/"
 
 
 def test_list_answer_links_every_item(server_factory, corpus_index_dir: Path, open_page, ask,
@@ -507,7 +507,9 @@ def test_list_answer_links_every_item(server_factory, corpus_index_dir: Path, op
     assert got["status"] == 200 and data["answered"] is True
     items = data["items"]
     assert [i["citation"]["section"] for i in items] == [
-        "Analytics.gov", "Video Analytics System", "WOGAA", "Data.gov.sg", "GovText"]
+        "Enabling Agencies to be Successful", "Product Excellence",
+        "Enabling Public Officers' Productivity", "Act as One GovTech",
+        "Organisational Excellence", "Right Culture"]
     rows = page.locator(".gq-bot .gq-items li")
     assert rows.count() == len(items)
     for n, item in enumerate(items):
@@ -518,7 +520,9 @@ def test_list_answer_links_every_item(server_factory, corpus_index_dir: Path, op
         assert [(links.nth(k).inner_text(), links.nth(k).get_attribute("href"))
                 for k in range(links.count())] == [
             (c["section"], c["url"]), ("Show on page", c["highlight_url"])]
-        assert c["url"].startswith(DATA_AI_PAGE + "#")
+        assert c["url"].startswith(MISSION_PAGE + "#")
     label = page.locator(".gq-bot .gq-list .gq-label").last
-    assert label.inner_text() == "From Data and AI › Explore our data and AI tools"
+    assert label.inner_text() == "From Who We Are › Our mission:"
+    lead = page.locator(".gq-bot .gq-list > p").first
+    assert lead.inner_text() == data["citations"][0]["quote"]
     assert watch.dialogs == [] and watch.errors == []
