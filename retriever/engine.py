@@ -205,8 +205,8 @@ class Engine:
         if hits and answer.confidence >= cal.threshold:
             answer.answered = True
             listed = None if whole else sibling_list(
-                self.index.outline, self.index.positions, self.extractor.term_weights(
-                    terms(query)), query, hits, chunk)
+                self.index.outline, self.extractor.term_weights(terms(query)), query, hits,
+                chunk)
             if listed is not None:
                 answer.answer, answer.items = listed.text, listed.items
                 answer.citations = listed.citations

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ingest.records import Chunk
 from retriever.citations import cite, highlight_url
+from retriever.extract import Extractor
 from retriever.outline import Outline
 from retriever.question import is_list_question
 from retriever.records import Citation, Hit, ListItem
@@ -37,9 +38,7 @@ class SiblingList:
 
 
 def _coverage(weights: dict[str, float], text: str) -> float:
-    present = set(terms(text))
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
+    return Extractor.coverage(weights, set(terms(text)))
 
 
 def _item(chunk: Chunk, with_sentence: bool) -> ListItem:
@@ -56,11 +55,9 @@ def _item(chunk: Chunk, with_sentence: bool) -> ListItem:
 
 def _assemble(outline: Outline, parent: int | None, children: list[int]) -> SiblingList:
     chunks = outline.chunks
-    lead = None
-    lead_text = ""
-    if parent is not None and chunks[parent].sentences:
-        s, e = chunks[parent].sentences[0]
-        lead, lead_text = cite(chunks[parent], s, e), chunks[parent].text[s:e]
+    lead_text = outline.opening(parent)
+    lead = cite(chunks[parent], *chunks[parent].sentences[0]) if lead_text and parent is not None \
+        else None
     for with_sentence in (True, False):
         items: list[ListItem] = []
         size = len(lead_text)
@@ -76,8 +73,8 @@ def _assemble(outline: Outline, parent: int | None, children: list[int]) -> Sibl
     return SiblingList(text=text, lead=lead, items=items)
 
 
-def sibling_list(outline: Outline, index_of: dict[str, int], weights: dict[str, float],
-                 question: str, hits: list[Hit], answer: Chunk) -> SiblingList | None:
+def sibling_list(outline: Outline, weights: dict[str, float], question: str,
+                 hits: list[Hit], answer: Chunk) -> SiblingList | None:
     """The list a heading's children make, when the question asks for several things (or
     for steps the page numbers as sections) and that heading, not any one child, is what
     it asks about; else None. Only the groups of the section the answer came from count:
@@ -86,33 +83,29 @@ def sibling_list(outline: Outline, index_of: dict[str, int], weights: dict[str, 
     if not (is_list_question(question) or how_to) or not weights:
         return None
     chunks = outline.chunks
-    for chunk in (answer,):
-        pos = index_of[chunk.id]
-        groups: list[tuple[int | None, list[int]]] = []
-        # A heading whose own text is only a lead-in; a longer body answers by itself.
-        if len(chunks[outline.section_start(pos)].sentences) <= LEAD_SENTENCES:
-            groups.append((outline.section_start(pos), outline.children(pos)))
-        if len(chunk.section) >= 3:  # under a real heading, not the page itself
-            groups.append((outline.parent_start(pos), outline.siblings(pos)))
-        for parent, children in groups:
-            if len(children) < MIN_ITEMS:
-                continue
-            if how_to and not is_list_question(question) and not all(
-                    _STEP_TITLE.match(chunks[c].section_title) for c in children):
-                continue
-            head = chunks[children[0]].section[-2]
-            lead = ""
-            if parent is not None and chunks[parent].sentences:
-                lead = chunks[parent].text[slice(*chunks[parent].sentences[0])]
-            # The heading must say what is asked about as well as any one child does, or
-            # nearly so when retrieval found several of its children: then the question
-            # is about the group, not one card of it.
-            best_child = max(_coverage(weights, f"{chunks[c].section_title} {chunks[c].text}")
-                             for c in children)
-            found = sum(1 for h in hits if outline.section_start(index_of[h.chunk.id])
-                        in children)
-            heading = _coverage(weights, f"{head} {lead}")
-            if heading > best_child or (found >= 2 and heading >= HEADING_SHARE * best_child
-                                        and heading > 0):
-                return _assemble(outline, parent, children)
+    pos = outline.positions[answer.id]
+    groups: list[tuple[int | None, list[int]]] = []
+    # A heading whose own text is only a lead-in; a longer body answers by itself.
+    if len(chunks[outline.section_start(pos)].sentences) <= LEAD_SENTENCES:
+        groups.append((outline.section_start(pos), outline.children(pos)))
+    if len(answer.section) >= 3:  # under a real heading, not the page itself
+        groups.append((outline.parent_start(pos), outline.siblings(pos)))
+    for parent, children in groups:
+        if len(children) < MIN_ITEMS:
+            continue
+        if how_to and not is_list_question(question) and not all(
+                _STEP_TITLE.match(chunks[c].section_title) for c in children):
+            continue
+        # The heading must say what is asked about as well as any one child does, or
+        # nearly so when retrieval found several of its children: then the question is
+        # about the group, not one card of it.
+        heading = _coverage(weights, f"{chunks[children[0]].section[-2]} "
+                                     f"{outline.opening(parent)}")
+        best_child = max(_coverage(weights, f"{chunks[c].section_title} {chunks[c].text}")
+                         for c in children)
+        found = sum(1 for h in hits
+                    if outline.section_start(outline.positions[h.chunk.id]) in children)
+        if heading > best_child or (found >= 2 and heading >= HEADING_SHARE * best_child
+                                    and heading > 0):
+            return _assemble(outline, parent, children)
     return None

@@ -16,6 +16,7 @@ class Outline:
 
     def __init__(self, chunks: list[Chunk]) -> None:
         self.chunks = chunks
+        self.positions = {c.id: i for i, c in enumerate(chunks)}
         self._first: dict[Key, int] = {}  # each section's first chunk
         self._children: dict[Key, list[int]] = {}  # a heading's children's first chunks
         for pos, chunk in enumerate(chunks):
@@ -50,17 +51,18 @@ class Outline:
         parent = (chunk.page_url, tuple(chunk.parent or chunk.section[:-1]))
         return list(self._children.get(parent, []))
 
+    def opening(self, pos: int | None) -> str:
+        """The first sentence of chunk `pos` (a heading's lead-in), or "" without one."""
+        if pos is None or not self.chunks[pos].sentences:
+            return ""
+        chunk = self.chunks[pos]
+        return chunk.text[slice(*chunk.sentences[0])]
+
     def lead_in(self, pos: int) -> str:
         """The parent heading's first sentence, for a section under a real heading (the
         page's own intro is every top section's parent, and would blur them all alike)."""
-        chunk = self.chunks[pos]
-        if len(chunk.section) < 3:
-            return ""
-        start = self.parent_start(pos)
-        if start is None or not self.chunks[start].sentences:
-            return ""
-        parent = self.chunks[start]
-        return parent.text[slice(*parent.sentences[0])]
+        return self.opening(self.parent_start(pos)) if len(self.chunks[pos].section) >= 3 \
+            else ""
 
     def child_titles(self, pos: int) -> list[str]:
         return [self.chunks[c].section_title for c in self.children(pos)]
@@ -68,5 +70,5 @@ class Outline:
     def context_text(self, pos: int) -> str:
         """What retrieval reads of a section beyond its own text: the parent's lead-in,
         and the titles of its own children."""
-        parts = [self.lead_in(pos), "; ".join(self.child_titles(self.section_start(pos)))]
+        parts = [self.lead_in(pos), "; ".join(self.child_titles(pos))]
         return "\n".join(p for p in parts if p)

@@ -70,8 +70,8 @@ class LoadedIndex:
         if self.encoder.dimension != dim:
             raise IndexMismatch(
                 f"the encoder gives {self.encoder.dimension}-d vectors, the index holds {dim}-d")
-        self.positions = {c.id: i for i, c in enumerate(self.chunks)}
         self.outline = Outline(self.chunks)
+        self.positions = self.outline.positions
         indptr = self.bm25.scores["indptr"]
         # Document frequency per term, read off BM25's term-major sparse matrix.
         self.doc_freq = {t: int(indptr[i + 1] - indptr[i])
