@@ -159,12 +159,17 @@ def fit_confidence(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.concatenate([[bias], weights])
 
 
-def choose_threshold(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> float:
+def choose_threshold(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray,
+                     sets: np.ndarray | None = None) -> float:
+    """The threshold with the most right answers plus right abstentions, keeping wrong
+    abstentions at or under MAX_FALSE_ABSTAIN on every set (`sets` labels each question's
+    set): a pooled cap would let the big set buy its abstentions with the small one's."""
+    sets = np.zeros(len(conf), dtype=int) if sets is None else sets
     best, best_t = -1.0, 0.5
     for t in np.linspace(0.05, 0.95, 91):
         answered = conf >= t
-        false_abstain = np.mean(~answered[answerable]) if answerable.any() else 0.0
-        if false_abstain > MAX_FALSE_ABSTAIN:
+        if any(np.mean(~answered[answerable & (sets == s)]) > MAX_FALSE_ABSTAIN
+               for s in np.unique(sets) if (answerable & (sets == s)).any()):
             continue
         good = np.sum(answered & right) + np.sum(~answered & ~answerable)
         if good > best:
@@ -240,7 +245,8 @@ def _fit_into(scorer: Scorer, batch: Batch) -> None:
     cal.conf_bias = float(w[0])
     cal.conf_weights = dict(zip(scorer.confidence_features, map(float, w[1:]), strict=True))
     conf = 1 / (1 + np.exp(-(x @ w[1:] + w[0])))
-    cal.threshold = choose_threshold(conf, right, answerable)
+    sets = np.concatenate([np.full(len(qs), i) for i, (_e, qs) in enumerate(batch)])
+    cal.threshold = choose_threshold(conf, right, answerable, sets)
 
 
 def choose_window(batch: Batch, scorer: Scorer) -> tuple[float, int]:
