@@ -115,6 +115,32 @@ def measure_engine(sample: Path, corpus: Path, rounds: int) -> dict[str, Any]:
     return result
 
 
+def measure_rerank(sample: Path, corpus: Path, rounds: int) -> dict[str, Any]:
+    """What the 20-deep retrieval and section rerank add to an answer: the feature-only mode
+    with and without them, asked in turn in one loop, so machine noise falls on both alike."""
+    from bench.questions import load_questions
+    from retriever.engine import Engine
+    from retriever.rerank import FusionOrder
+
+    every = [q.question for path in QUESTION_SETS for q in load_questions(path)]
+    result: dict[str, Any] = {}
+    for name, index in (("sample", sample), ("corpus", corpus)):
+        engines = {"with": Engine.load(index, cache_size=0),
+                   "without": Engine.load(index, cache_size=0, reranker=FusionOrder())}
+        times: dict[str, list[float]] = {k: [] for k in engines}
+        for question in every[:20]:
+            for engine in engines.values():
+                engine.ask(question, mode="hybrid")
+        for _ in range(rounds):
+            for question in every:
+                for key, engine in engines.items():
+                    started = time.perf_counter()
+                    engine.ask(question, mode="hybrid")
+                    times[key].append((time.perf_counter() - started) * 1000)
+        result[name] = {k: pct(v) for k, v in times.items()}
+    return result
+
+
 def measure_baseline(sample: Path, corpus: Path, rounds: int) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for name, index, qset in (
@@ -209,13 +235,13 @@ def main() -> None:
         help="passes over the bundled questions (314 each) for engine latency",
     )
     parser.add_argument("--seconds", type=int, default=10, help="length of each HTTP run")
-    parser.add_argument("--steps", default="ingest,engine,baseline,http,scale",
+    parser.add_argument("--steps", default="ingest,engine,rerank,baseline,http,scale",
                         help="the steps to run, comma-separated (ingest always runs)")
     args = parser.parse_args()
     wanted = {"ingest", *args.steps.split(",")}
     args.out.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
-    for step in ("ingest", "engine", "baseline", "http", "scale"):
+    for step in ("ingest", "engine", "rerank", "baseline", "http", "scale"):
         if step not in wanted:
             continue
         started = time.perf_counter()
@@ -224,6 +250,8 @@ def main() -> None:
             report["ingest"], sample, corpus = measure_ingest(args.out)
         elif step == "engine":
             report["engine"] = measure_engine(sample, corpus, args.rounds)
+        elif step == "rerank":
+            report["rerank"] = measure_rerank(sample, corpus, args.rounds)
         elif step == "baseline":
             report["baseline"] = measure_baseline(sample, corpus, args.rounds)
         elif step == "http":

@@ -82,6 +82,10 @@ def table(r: dict[str, Any]) -> str:
                 e[f"{name}_accuracy{suffix}"] >= b.get(f"{name}_accuracy", 0),
                 higher=True,
             )
+    for name, run in r.get("rerank", {}).items():
+        added = run["with"]["p50"] - run["without"]["p50"]
+        add(f"rerank cost, {name} index (hybrid p50, with − without)", added, None,
+            "{:+.2f} ms", "≤ +3 ms", added <= 3)
     if h:
         add(
             "cold start to ready",
