@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 # all-MiniLM-L6-v2 reads 256 word pieces; the body gets 200 so the section title the
 # retriever may prepend and the [CLS]/[SEP] tokens still fit.
 MAX_TOKENS = 200
+MAX_CHARS_PER_PIECE = 10  # English word pieces average 4-5 characters
 SECTION_SEPARATOR = "\n\n"
 
 
@@ -32,12 +33,16 @@ def token_counter() -> Callable[[str], int]:
         tokenizer.no_padding()
 
         def count(text: str) -> int:
-            return len(tokenizer.encode(text, add_special_tokens=False).ids)
+            # A run of over 100 characters without a break is one [UNK] to the tokenizer:
+            # the length bound keeps such a run from making a chunk of any size.
+            return max(len(tokenizer.encode(text, add_special_tokens=False).ids),
+                       len(text) // MAX_CHARS_PER_PIECE)
 
         return count
     except Exception as exc:  # noqa: BLE001 - any failure falls back to the estimate
         log.warning("tokenizer unavailable (%s); estimating word pieces from words", exc)
-        return lambda text: int(len(text.split()) * 1.6) + text.count("(") + 1
+        return lambda text: max(int(len(text.split()) * 1.6) + text.count("(") + 1,
+                                len(text) // MAX_CHARS_PER_PIECE)
 
 
 @dataclass
@@ -57,8 +62,11 @@ def _split_long(text: str, start: int, end: int, limit: int, count: Callable[[st
         words: list[tuple[int, int]] = []
         pos = start
         for word in text[start:end].split(" "):
-            if word:
-                words.append((pos, pos + len(word)))
+            # A run without spaces longer than the limit (a pasted hash, a minified blob)
+            # is cut every `limit` characters: a word piece covers at least one character,
+            # so no slice can exceed the window.
+            for cut in range(0, len(word), limit if len(word) > limit else max(1, len(word))):
+                words.append((pos + cut, pos + min(len(word), cut + limit)))
             pos += len(word) + 1
         run: list[tuple[int, int]] = []
         for w in words:

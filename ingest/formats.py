@@ -10,7 +10,7 @@ from typing import Any
 
 from ingest.frontmatter import FrontMatterError, split_front_matter
 from ingest.html_blocks import Section, html_sections
-from ingest.text import clean_line
+from ingest.text import clean_line, repair_surrogate_escapes
 
 MAX_BYTES = 5 * 1024 * 1024
 _LIQUID_LOGIC = re.compile(r"\{%-?\s*(?:if|for|include|assign|capture|unless|case|block)\b")
@@ -82,7 +82,7 @@ def parse_document(text: str, rel_path: str, content_type: str = "") -> ParsedPa
         from ingest.isomer_json import parse_isomer_json
 
         try:
-            data = json.loads(text)
+            data = json.loads(repair_surrogate_escapes(text, combine=False))
         except json.JSONDecodeError as exc:
             raise SkipPage(
                 f"unknown JSON: not valid JSON ({exc.msg}, line {exc.lineno})"

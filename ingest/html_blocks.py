@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Tag
 
-from ingest.inline import BOLD, DROP_TAGS, INLINE_TAGS, all_bold, inline_text, is_text, soft
+from ingest.inline import (
+    BOLD,
+    DROP_TAGS,
+    INLINE_TAGS,
+    all_bold,
+    cap_nesting,
+    inline_text,
+    is_text,
+    soft,
+)
 from ingest.slug import SlugRegistry
 from ingest.tables import is_layout_table, table_lines
 from ingest.text import clean_line, clean_lines, informative_alt
@@ -362,6 +371,7 @@ def html_sections(html: str) -> list[Section]:
     soup = BeautifulSoup(html, "lxml")
     checkbox_accordions(soup)
     root = soup.body or soup
+    cap_nesting(root)
     builder = SectionBuilder()
     builder.level_map = lead_heading_levels(root)
     builder.walk(root)

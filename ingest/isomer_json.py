@@ -7,7 +7,7 @@ from typing import Any
 
 from ingest.formats import ParsedPage, SkipPage, _norm_permalink, permalink_from_path
 from ingest.html_blocks import html_sections
-from ingest.text import clean_line
+from ingest.text import bounded_int, clean_line
 
 _HEADING_TEXT_KEYS = ("title", "heading")
 _TEXT_KEYS = ("subtitle", "summary", "description", "text", "caption", "label", "value")
@@ -48,8 +48,7 @@ def prose_html(node: Any) -> str:
     if kind == "paragraph":
         return f"<p>{_text_of(node)}</p>"
     if kind == "heading":
-        level = int(_attrs(node).get("level") or node.get("level") or 2)
-        level = min(max(level, 1), 6)
+        level = bounded_int(_attrs(node).get("level") or node.get("level") or 2, 2, 1, 6)
         return f"<h{level}>{_text_of(node)}</h{level}>"
     if kind in ("bulletList", "unorderedList"):
         return f"<ul>{inner}</ul>"
@@ -66,7 +65,8 @@ def prose_html(node: Any) -> str:
     if kind in ("tableCell", "tableHeader"):
         tag = "th" if kind == "tableHeader" else "td"
         a = _attrs(node)
-        span = "".join(f' {k}="{int(a[k])}"' for k in ("colspan", "rowspan") if a.get(k))
+        span = "".join(f' {k}="{bounded_int(a[k], 1, 1, 50)}"' for k in ("colspan", "rowspan")
+                       if a.get(k))
         return f"<{tag}{span}>{inner}</{tag}>"
     if kind == "text" or kind == "hardBreak":
         return _text_of(node)

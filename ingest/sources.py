@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,15 +32,43 @@ class Document:
 Item = Document | tuple[str, str]  # a document, or (source, reason it was skipped)
 
 
+_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
 def _read_file(path: Path, rel: str) -> Item:
+    """A regular file's bytes, at most MAX_BYTES of them. The read itself is bounded, and the
+    check is made on the opened file: a name can point at /dev/zero (whose stat size is 0)
+    or at a FIFO, which O_NONBLOCK opens without waiting for a writer."""
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        try:  # a socket cannot be opened at all: say what it is
+            mode = os.stat(path).st_mode
+        except OSError:
+            mode = stat.S_IFREG
+        if not stat.S_ISREG(mode):
+            return source, f"not a regular file: {_kind(mode)}"
+        return source, f"cannot read file: {exc.strerror or exc}"
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return source, f"not a regular file: {_kind(mode)}"
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            size = max(os.fstat(fd).st_size, len(data))
             return source, f"file over 5 MB ({size / 1_048_576:.1f} MB)"
-        return Document(source=source, data=path.read_bytes(), rel_path=rel)
+        return Document(source=source, data=data, rel_path=rel)
     except OSError as exc:
         return source, f"cannot read file: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
 
 
 def iter_directory(root: Path) -> Iterator[Item]:
@@ -69,6 +98,6 @@ def read_sources(sources: list[str], progress: bool = False, timeout: float | No
         elif path.is_file():
             yield _read_file(path.resolve(), path.name)
         elif path.exists():
-            yield source, "not a regular file or directory"
+            yield source, f"not a regular file: {_kind(path.stat().st_mode)}"
         else:
             yield source, "no such file or directory"

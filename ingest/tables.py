@@ -5,7 +5,7 @@ from __future__ import annotations
 from bs4 import Tag
 
 from ingest.inline import all_bold, inline_text
-from ingest.text import clean_lines
+from ingest.text import bounded_int, clean_lines
 
 
 def _own_rows(table: Tag) -> list[Tag]:
@@ -90,8 +90,5 @@ def _join_cell(lines: list[str]) -> str:
 
 
 def _int(value: object) -> int:
-    try:
-        return max(1, min(int(str(value)), 50))
-    except (TypeError, ValueError):
-        return 1
+    return bounded_int(value, 1, 1, 50)
 

@@ -74,3 +74,33 @@ def informative_alt(alt: str | None) -> str:
     if len(words) < 3:
         return ""
     return text
+
+
+def bounded_int(value: object, default: int, low: int, high: int) -> int:
+    """An attribute read as an integer in [low, high]; a value that is not a number (a
+    colspan of "wide", a heading level of "two") gives the default, not a lost page."""
+    try:
+        return max(low, min(int(str(value).strip()), high))
+    except (TypeError, ValueError):
+        return default
+
+
+# A high half with its low half (a pair), or either half alone.
+_ESCAPED_SURROGATE = re.compile(
+    r"(?<!\\)\\u(d[89ab][0-9a-f]{2})(?:\\u(d[c-f][0-9a-f]{2}))?|(?<!\\)\\ud[c-f][0-9a-f]{2}",
+    re.I)
+
+
+def repair_surrogate_escapes(source: str, combine: bool) -> str:
+    """JSON-style "\\ud83d\\ude00" escapes in YAML or JSON source: with `combine`, a pair
+    becomes the one "\\U0001F600" escape YAML understands (JSON joins pairs itself); a
+    lone half becomes U+FFFD, since it cannot be written as UTF-8 and would sink the page."""
+    def repair(m: re.Match[str]) -> str:
+        if m.group(2) is None:
+            return "\\ufffd"
+        if not combine:
+            return m.group(0)
+        high, low = int(m.group(1), 16), int(m.group(2), 16)
+        return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+
+    return _ESCAPED_SURROGATE.sub(repair, source) if "\\u" in source else source

@@ -45,7 +45,7 @@ def expected_skips(folder: Path) -> list[Skipped]:
     return [Skipped(str(folder / name), reason) for name, reason in [
         ("binary.md", "binary file, not a text page"),
         ("blank.md", "empty file"),
-        ("broken-yaml.md", "broken front matter (line 3): expected ',' or ']', but got ':'"),
+        ("broken-yaml.md", "broken front matter (line 3): did not find expected ',' or ']'"),
         ("broken.json", "unknown JSON: not valid JSON (Expecting value, line 2)"),
         ("empty.md", "empty file"),
         ("huge.md", "file over 5 MB (5.0 MB)"),
