@@ -37,7 +37,10 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _code(status: int) -> str:
+def status_code_name(status: int) -> str:
+    """The error code for an HTTP status: its phrase in snake case (RFC 9110's for 413)."""
+    if status == 413:
+        return "content_too_large"
     try:
         return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
     except ValueError:
@@ -78,7 +81,7 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     else:
         message = str(exc.detail)
     headers = dict(exc.headers) if exc.headers else None
-    return error_response(request, status, _code(status), message, headers=headers)
+    return error_response(request, status, status_code_name(status), message, headers=headers)
 
 
 async def govqa_error(request: Request, exc: Exception) -> JSONResponse:

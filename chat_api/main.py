@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from chat_api.body_limit import BodyLimitMiddleware
 from chat_api.engines import EngineLoader, EngineSlot, load_engine, watch_index
 from chat_api.errors import install_error_handlers
 from chat_api.feedback import FeedbackStore
@@ -127,6 +128,8 @@ def create_app(
         expose_headers=["X-Request-ID", "Retry-After"],
         max_age=600,
     )
+    app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes,
+                       limits={"/slack/": settings.max_slack_body_bytes})
     # Added last, so it is outermost: even CORS preflights and 500s get an X-Request-ID.
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app

@@ -279,11 +279,14 @@ class ErrorResponse(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The request cannot be understood."},
+    413: {"model": ErrorResponse, "description": "The body is over the endpoint's size limit."},
     422: {"model": ErrorResponse, "description": "The request is malformed."},
     429: {"model": ErrorResponse, "description": "Rate limit exceeded; see Retry-After."},
     503: {"model": ErrorResponse, "description": "The model and index are not loaded yet."},
 }
 ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No bearer token."},
+    413: {"model": ErrorResponse, "description": "The body is over the endpoint's size limit."},
     403: {"model": ErrorResponse, "description": "Wrong token, or no admin token configured."},
 }

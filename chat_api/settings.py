@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     query_cache: int = Field(default=2048, ge=0)
     # The reader folder: empty for the shipped one, "off" for the feature scorer alone.
     reader: str = ""
+    # Request bodies: a chat question is under 2 KB; Slack's payloads run larger.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_slack_body_bytes: int = Field(default=3 * 1024 * 1024, ge=1024)
 
     @property
     def engine_threads(self) -> int:

@@ -1,0 +1,77 @@
+"""Request-body size limits, enforced while the body streams in, before it is held whole."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chat_api.errors import status_code_name
+
+
+def _too_large(limit: int) -> str:
+    return f"the request body is over the {limit:,}-byte limit for this endpoint"
+
+
+class BodyLimitMiddleware:
+    """413 for a body over its route's limit. A declared Content-Length over the limit is
+    refused before a byte is read; a chunked body is counted as it arrives, and reading
+    stops at the first byte over, so a huge body never sits in a worker's memory.
+
+    `limits` maps path prefixes to their own limit (Slack's payloads are larger than a
+    chat question); any other path gets `default`."""
+
+    def __init__(self, app: ASGIApp, default: int, limits: dict[str, int] | None = None) -> None:
+        self.app = app
+        self.default = default
+        self.limits = sorted((limits or {}).items(), key=lambda kv: -len(kv[0]))
+
+    def limit_for(self, path: str) -> int:
+        return next((n for prefix, n in self.limits if path.startswith(prefix)), self.default)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _send_413(send, limit, scope)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    # Raised inside the route, where the app's own handler turns it into
+                    # the JSON error every other 4xx is.
+                    raise HTTPException(413, _too_large(limit))
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server refuses a malformed length itself
+    return None
+
+
+async def _send_413(send: Send, limit: int, scope: Scope) -> None:
+    request_id = scope.get("state", {}).get("request_id", "")
+    body = json.dumps({"error": status_code_name(413), "message": _too_large(limit),
+                       "request_id": request_id}).encode()
+    await send({"type": "http.response.start", "status": 413, "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]})
+    await send({"type": "http.response.body", "body": body})
