@@ -29,7 +29,7 @@ from govqa import __version__
 from retriever.reader import reader_setting
 
 if TYPE_CHECKING:
-    from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+    from chat_api.slack import SlackHTTP
 
 log = logging.getLogger("chat_api")
 
@@ -145,7 +145,7 @@ def _mount_slack(
         return
     from chat_api.slack import create_slack_handler
 
-    handler: AsyncSlackRequestHandler | None = create_slack_handler(
+    handler: SlackHTTP | None = create_slack_handler(
         settings, slot.get, store, metrics
     )
     if handler is None:

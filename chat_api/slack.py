@@ -19,7 +19,10 @@ from slack_bolt.logger import get_bolt_logger
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
+from starlette.requests import Request
+from starlette.responses import Response
 
+from chat_api.errors import error_response, status_code_name
 from chat_api.feedback import FeedbackStore
 from chat_api.slack_blocks import (
     ACTION_HELPFUL,
@@ -29,6 +32,7 @@ from chat_api.slack_blocks import (
     escape,
     parse_feedback_value,
 )
+from chat_api.slack_gate import SlackGate
 from govqa.errors import GovqaError
 from retriever.records import Answer
 
@@ -165,18 +169,20 @@ def build_app(
     *,
     metrics: Metrics | None = None,
     socket_mode: bool = False,
+    recent: RecentKeys | None = None,
 ) -> AsyncApp:
-    """The Bolt app with every listener; HTTP mode verifies signatures, Socket Mode needs none."""
+    """The Bolt app with every listener. Bolt does not verify signatures itself: over HTTP
+    the SlackGate in front of it has, on the raw bytes; Socket Mode needs none."""
     bolt_logger = get_bolt_logger(AsyncApp)
     if not any(isinstance(f, _SameTokenFilter) for f in bolt_logger.filters):
         bolt_logger.addFilter(_SameTokenFilter())
     app = AsyncApp(
         client=_web_client(config),
         signing_secret=config.signing_secret or "",
-        request_verification_enabled=not socket_mode,
+        request_verification_enabled=False,
         name="govqa",
     )
-    recent = RecentKeys()
+    recent = recent if recent is not None else RecentKeys()
 
     async def ask(question: str, conversation_id: str | None) -> Answer:
         engine = get_engine()
@@ -293,7 +299,7 @@ def create_slack_handler(
     get_engine: Callable[[], Engine],
     store: FeedbackStore,
     metrics: Metrics | None = None,
-) -> AsyncSlackRequestHandler | None:
+) -> SlackHTTP | None:
     """The handler behind `POST /slack/events`, or None (and one log line) without tokens.
 
     With `metrics`, Slack's answers and abstentions are counted with source="slack".
@@ -302,7 +308,27 @@ def create_slack_handler(
     if not config.http_ready:
         log.warning(NOT_CONFIGURED)
         return None
-    return AsyncSlackRequestHandler(build_app(config, get_engine, store, metrics=metrics))
+    recent = RecentKeys()
+    app = build_app(config, get_engine, store, metrics=metrics, recent=recent)
+    return SlackHTTP(SlackGate(config.signing_secret or "", recent),
+                     AsyncSlackRequestHandler(app))
+
+
+@dataclass
+class SlackHTTP:
+    """The gate, then Bolt: a request Bolt sees is signed, fresh, readable and not a replay."""
+
+    gate: SlackGate
+    bolt: AsyncSlackRequestHandler
+
+    async def handle(self, request: Request) -> Response:
+        refusal = self.gate.check(await request.body(), request.headers)
+        if refusal is None:
+            return await self.bolt.handle(request)  # type: ignore[no-any-return]
+        if refusal.status == 200:
+            return Response(status_code=200)
+        return error_response(request, refusal.status, status_code_name(refusal.status),
+                              refusal.message)
 
 
 def create_socket_mode_handler(

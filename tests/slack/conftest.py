@@ -213,6 +213,24 @@ class SlackSender:
         all_headers.update(headers or {})
         return httpx.post(self.url, content=body.encode(), headers=all_headers, timeout=WAIT_S)
 
+    def post_bytes(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: str | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """Raw bytes, signed only when given a signature: what a stranger can send."""
+        all_headers = {"Content-Type": content_type}
+        if timestamp is not None:
+            all_headers["X-Slack-Request-Timestamp"] = timestamp
+        if signature is not None:
+            all_headers["X-Slack-Signature"] = signature
+        all_headers.update(headers or {})
+        return httpx.post(self.url, content=body, headers=all_headers, timeout=WAIT_S)
+
     def command_body(self, text: str, *, channel: str = "C0GENERAL", user: str = "U0ALICE") -> str:
         n = self._next()
         return urllib.parse.urlencode(
@@ -274,6 +292,12 @@ class SlackSender:
         self, message_blocks: list[dict[str, Any]], action_id: str, channel: str = "C0GENERAL"
     ) -> httpx.Response:
         """A click on a button of a message, as a block_actions payload."""
+        body = self.action_body(message_blocks, action_id, channel)
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def action_body(
+        self, message_blocks: list[dict[str, Any]], action_id: str, channel: str = "C0GENERAL"
+    ) -> str:
         button = next(
             e
             for b in message_blocks
@@ -307,8 +331,7 @@ class SlackSender:
                 }
             ],
         }
-        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
-        return self.post(body, "application/x-www-form-urlencoded")
+        return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
 
 def free_socket() -> socket.socket:

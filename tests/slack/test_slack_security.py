@@ -64,7 +64,11 @@ def test_unsigned_or_stale_requests_get_401_and_nothing_is_posted(slack, fake_sl
         (command_body, "application/x-www-form-urlencoded"),
     ]:
         response = forged(slack, kind, body, content_type)
-        assert (response.status_code, response.json()) == (401, {"error": "invalid request"})
+        assert (response.status_code, response.json()) == (401, {
+            "error": "unauthorized",
+            "message": "not a request signed by Slack in the last five minutes",
+            "request_id": response.headers["x-request-id"],
+        })
 
     # A genuine request afterwards is answered, and it is the only thing Slack ever got.
     genuine_ts = f"{time.time():.6f}"  # a message of its own for every case
