@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from chat_api.redact import redact
+from govqa.errors import UnknownTurn
+from retriever.conversation import CONVERSATION_TTL_S
 from retriever.records import Answer
 
 SCHEMA = """
@@ -33,7 +35,10 @@ CREATE TABLE IF NOT EXISTS feedback (
     helpful INTEGER NOT NULL,
     comment TEXT
 );
+CREATE INDEX IF NOT EXISTS questions_turn ON questions (conversation_id, turn);
 """
+# Added after the first release: files written before it gain the column, rows kept.
+VOTER_COLUMN = "ALTER TABLE feedback ADD COLUMN voter TEXT NOT NULL DEFAULT ''"
 
 
 class FeedbackStore:
@@ -55,6 +60,9 @@ class FeedbackStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(SCHEMA)
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(feedback)")}
+            if "voter" not in columns:
+                self._conn.execute(VOTER_COLUMN)
             self._conn.commit()
 
     def log_question(self, answer: Answer, source: str = "web") -> int:
@@ -84,8 +92,15 @@ class FeedbackStore:
         helpful: bool,
         comment: str | None = None,
         source: str = "web",
+        voter: str = "",
+        window_s: float = CONVERSATION_TTL_S,
     ) -> int:
-        """Record one vote on one answer (a conversation's turn); returns its row id."""
+        """Record one vote on one answer (a conversation's turn); returns its row id.
+
+        Only a turn this service answered in the last `window_s` seconds (a conversation's
+        lifetime) can be voted on, so votes cannot be stuffed under made-up ids; a second
+        vote by the same voter (the visitor on the web; each Slack user) replaces the first.
+        """
         row = (
             time.time(),
             source,
@@ -93,11 +108,21 @@ class FeedbackStore:
             int(turn),
             int(bool(helpful)),
             redact(comment) if comment else None,
+            voter,
         )
         with self._lock, self._conn:
+            issued = self._conn.execute(
+                "SELECT 1 FROM questions WHERE conversation_id = ? AND turn = ? AND ts >= ?"
+                " LIMIT 1", (conversation_id, int(turn), row[0] - window_s)).fetchone()
+            if issued is None:
+                raise UnknownTurn(f"no answer with conversation_id {conversation_id!r} and turn "
+                                  f"{int(turn)} was given in the last {window_s / 60:.0f} minutes")
+            self._conn.execute(
+                "DELETE FROM feedback WHERE conversation_id = ? AND turn = ? AND source = ?"
+                " AND voter = ?", (conversation_id, int(turn), source, voter))
             cur = self._conn.execute(
-                "INSERT INTO feedback (ts, source, conversation_id, turn, helpful, comment)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (ts, source, conversation_id, turn, helpful, comment, voter)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
         return int(cur.lastrowid or 0)

@@ -182,9 +182,12 @@ class FeedbackRequest(BaseModel):
         }
     )
 
-    conversation_id: str = Field(min_length=1, max_length=128)
-    turn: int = Field(ge=0, le=10_000, description="The `turn` of the answer being rated.")
-    helpful: bool
+    conversation_id: str = Field(min_length=1, max_length=128,
+                                 description="The `conversation_id` the answer came with.")
+    # Strict: `"yes"`, `0` or `"1"` are refused rather than coerced, so a vote means one thing.
+    turn: int = Field(ge=0, le=10_000, strict=True,
+                      description="The `turn` of the answer being rated.")
+    helpful: bool = Field(strict=True, description="true for 👍, false for 👎.")
     comment: str | None = Field(default=None, max_length=2000)
 
 
@@ -278,6 +281,10 @@ class ErrorResponse(BaseModel):
     request_id: str
 
 
+FEEDBACK_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse,
+          "description": "No such answer was given (or it is older than a conversation lives)."},
+}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The request cannot be understood."},
     413: {"model": ErrorResponse, "description": "The body is over the endpoint's size limit."},

@@ -33,7 +33,7 @@ from chat_api.slack_blocks import (
     parse_feedback_value,
 )
 from chat_api.slack_gate import SlackGate
-from govqa.errors import GovqaError
+from govqa.errors import GovqaError, UnknownTurn
 from retriever.records import Answer
 
 if TYPE_CHECKING:
@@ -269,7 +269,8 @@ def build_app(
         return None
 
     @app.action(re.compile(f"^({ACTION_HELPFUL}|{ACTION_UNHELPFUL})$"))
-    async def on_feedback(ack: Any, action: dict[str, Any], respond: Any) -> None:
+    async def on_feedback(ack: Any, action: dict[str, Any], body: dict[str, Any],
+                          respond: Any) -> None:
         await ack()
         try:
             conversation_id, turn = parse_feedback_value(action.get("value", ""))
@@ -277,13 +278,20 @@ def build_app(
             log.warning("ignoring a feedback button with an unreadable value")
             return
         helpful = action.get("action_id") == ACTION_HELPFUL
-        await asyncio.to_thread(
-            store.add_feedback,
-            conversation_id=conversation_id,
-            turn=turn,
-            helpful=helpful,
-            source="slack",
-        )
+        try:
+            await asyncio.to_thread(
+                store.add_feedback,
+                conversation_id=conversation_id,
+                turn=turn,
+                helpful=helpful,
+                source="slack",
+                voter=str((body.get("user") or {}).get("id") or ""),
+            )
+        except UnknownTurn:
+            # A button under an answer from before the bot's memory: say so, store nothing.
+            await respond(text="Sorry, that answer can no longer be rated.",
+                          response_type="ephemeral", replace_original=False)
+            return
         # Ephemeral, so others in the channel can still vote on the same answer.
         await respond(
             text="Thanks, your feedback was recorded.",

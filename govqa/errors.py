@@ -39,3 +39,9 @@ class ModelError(GovqaError):
 
 class SourceError(GovqaError):
     """A source (file, directory or URL) could not be read at all."""
+
+
+class UnknownTurn(GovqaError):
+    """Feedback names a conversation turn this service never answered, or answered too long ago."""
+
+    status_code = 404

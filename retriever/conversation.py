@@ -69,10 +69,13 @@ def _last_answered(history: list[Turn]) -> Turn:
     return next((t for t in reversed(history) if t.answered), history[-1])
 
 
+CONVERSATION_TTL_S = 1800.0  # a conversation idle this long is forgotten
+
+
 class ConversationStore:
     """Thread-safe LRU of conversations; idle ones expire, and each keeps its last turns."""
 
-    def __init__(self, max_conversations: int = 10_000, ttl_seconds: float = 1800,
+    def __init__(self, max_conversations: int = 10_000, ttl_seconds: float = CONVERSATION_TTL_S,
                  max_turns: int = 8) -> None:
         self.max_conversations = max_conversations
         self.ttl = ttl_seconds

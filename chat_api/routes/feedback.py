@@ -8,7 +8,7 @@ from slowapi import Limiter
 
 from chat_api.deps import StoreDep
 from chat_api.routes.limits import limited
-from chat_api.schemas import ERRORS, FeedbackRequest, FeedbackResponse
+from chat_api.schemas import ERRORS, FEEDBACK_ERRORS, FeedbackRequest, FeedbackResponse
 from chat_api.settings import Settings
 
 
@@ -16,13 +16,15 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
     router = APIRouter(tags=["feedback"])
 
     @router.post(
-        "/api/feedback", status_code=201, response_model=FeedbackResponse, responses=ERRORS
+        "/api/feedback", status_code=201, response_model=FeedbackResponse,
+        responses={**ERRORS, **FEEDBACK_ERRORS}
     )
     @limited(limiter, settings)
     async def feedback(
         request: Request, body: FeedbackRequest, store: StoreDep
     ) -> JSONResponse:
-        """Record whether an answer (a conversation's `turn`) helped; the comment is redacted."""
+        """Record whether an answer (a conversation's `turn`) helped; the comment is redacted.
+        A second vote on the same answer replaces the first."""
         row = store.add_feedback(
             body.conversation_id, body.turn, body.helpful, body.comment, source="web"
         )

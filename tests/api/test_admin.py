@@ -62,14 +62,16 @@ def test_stats_count_questions_votes_and_gaps(
     make_client: Callable[..., TestClient], admin_headers: dict[str, str]
 ) -> None:
     client = make_client()
-    answered = client.post("/api/chat", json={"question": ANSWERABLE}).json()
+    visitors = [client.post("/api/chat", json={"question": ANSWERABLE}).json() for _ in range(3)]
+    answered = visitors[0]
     for question in [UNANSWERABLE, UNANSWERABLE.upper(), "Where can I park my car?"]:
         assert client.post("/api/chat", json={"question": question}).json()["answered"] is False
-    for helpful in (True, True, False):
-        client.post(
-            "/api/feedback",
-            json={"conversation_id": answered["conversation_id"], "turn": 1, "helpful": helpful},
-        )
+    # Three visitors vote; the first then changes their mind, which replaces their vote.
+    for visitor, helpful in zip([*visitors, visitors[0]], (True, True, False, False),
+                                strict=True):
+        vote = {"conversation_id": visitor["conversation_id"], "turn": visitor["turn"],
+                "helpful": helpful}
+        assert client.post("/api/feedback", json=vote).status_code == 201
 
     response = client.get("/api/stats", headers=admin_headers)
 
@@ -77,10 +79,10 @@ def test_stats_count_questions_votes_and_gaps(
     body = response.json()
     gaps = [{k: v for k, v in g.items() if k != "last_asked"} for g in body.pop("top_unanswered")]
     assert body == {
-        "questions": 4,
-        "answered": 1,
+        "questions": 6,
+        "answered": 3,
         "abstained": 3,
-        "feedback": {"helpful": 2, "unhelpful": 1},
+        "feedback": {"helpful": 1, "unhelpful": 2},
         "index_version": answered["index_version"],
     }
     # Case-insensitive grouping: the shouted repeat counts toward the same gap.

@@ -41,7 +41,8 @@ def test_each_public_endpoint_is_limited(make_client: Callable[..., TestClient])
     feedback = {"conversation_id": "c1", "turn": 1, "helpful": True}
     assert client.get("/api/search", params={"q": "dgx"}).status_code == 200
     assert client.get("/api/search", params={"q": "dgx"}).status_code == 429
-    assert client.post("/api/feedback", json=feedback).status_code == 201
+    # A vote on an answer never given is refused, and still counts toward the limit.
+    assert client.post("/api/feedback", json=feedback).status_code == 404
     assert client.post("/api/feedback", json=feedback).status_code == 429
 
 

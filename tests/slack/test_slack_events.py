@@ -295,12 +295,10 @@ def test_feedback_buttons_record_votes_in_the_widgets_store(slack, fake_slack, s
     }
     assert stored("feedback", conversation_id) == [("slack", conversation_id, 1, 1, None)]
 
+    # The same user changing their mind replaces their vote.
     assert slack.action(blocks, "govqa_feedback_down").status_code == 200
     fake_slack.wait_posts(3)
-    assert stored("feedback", conversation_id) == [
-        ("slack", conversation_id, 1, 1, None),
-        ("slack", conversation_id, 1, 0, None),
-    ]
+    assert stored("feedback", conversation_id) == [("slack", conversation_id, 1, 0, None)]
 
 
 def test_a_retried_event_gives_no_second_answer(slack, fake_slack) -> None:

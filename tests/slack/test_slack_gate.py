@@ -100,3 +100,17 @@ def test_ssl_check_is_accepted(slack, fake_slack) -> None:
     body = urllib.parse.urlencode({"ssl_check": "1", "token": "legacy-verification-token"})
     assert slack.post(body, FORM).status_code == 200
     assert fake_slack.posts() == []
+
+
+def test_a_click_on_an_answer_never_given_stores_nothing(slack, fake_slack, stored) -> None:
+    from chat_api.slack_blocks import feedback_value
+
+    blocks = [{"type": "actions", "block_id": "govqa_feedback", "elements": [
+        {"type": "button", "action_id": "govqa_feedback_up",
+         "value": feedback_value("slack:C0MADEUP:1.0", 1)}]}]
+    assert slack.action(blocks, "govqa_feedback_up", channel="C0MADEUP").status_code == 200
+    [sorry] = fake_slack.wait_posts(1)
+    assert (sorry.kind, sorry.body) == ("response", {
+        "text": "Sorry, that answer can no longer be rated.",
+        "response_type": "ephemeral", "replace_original": False})
+    assert stored("feedback", "slack:C0MADEUP:1.0") == []
