@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 EXAMPLE_URL = (
     "https://www.tech.gov.sg/products-and-services/collaborate-with-us/"
@@ -14,6 +14,11 @@ EXAMPLE_QUOTE = (
     "The Digital Government Exchange (DGX) brings together digital government leaders "
     "from around the world."
 )
+
+
+# At least one character that Python's str.split() does not treat as a space (the engine's
+# test for a blank question): ECMA's \s, plus the separators \x1c-\x1f and NEL.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
 
 
 class ChatRequest(BaseModel):
@@ -26,7 +31,8 @@ class ChatRequest(BaseModel):
         }
     )
 
-    question: str = Field(min_length=1, max_length=1000, description="The visitor's question.")
+    question: str = Field(min_length=1, max_length=1000, pattern=NOT_BLANK,
+                          description="The visitor's question.")
     conversation_id: str | None = Field(
         default=None,
         max_length=128,
@@ -167,6 +173,13 @@ class SearchResponse(BaseModel):
     hits: list[SearchHitOut]
 
 
+def _json_integer(value: Any) -> Any:
+    """A JSON number that is an integer; strings and booleans are refused, not coerced."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("Input should be a valid integer")
+    return value
+
+
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -184,9 +197,10 @@ class FeedbackRequest(BaseModel):
 
     conversation_id: str = Field(min_length=1, max_length=128,
                                  description="The `conversation_id` the answer came with.")
-    # Strict: `"yes"`, `0` or `"1"` are refused rather than coerced, so a vote means one thing.
-    turn: int = Field(ge=0, le=10_000, strict=True,
-                      description="The `turn` of the answer being rated.")
+    # Strict: `"yes"`, `0` or `"1"` are refused rather than coerced, so a vote means one thing
+    # (a turn may be written 3.0, which JSON Schema counts as the integer 3).
+    turn: Annotated[int, BeforeValidator(_json_integer)] = Field(
+        ge=0, le=10_000, description="The `turn` of the answer being rated.")
     helpful: bool = Field(strict=True, description="true for 👍, false for 👎.")
     comment: str | None = Field(default=None, max_length=2000)
 

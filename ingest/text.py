@@ -85,22 +85,40 @@ def bounded_int(value: object, default: int, low: int, high: int) -> int:
         return default
 
 
-# A high half with its low half (a pair), or either half alone.
-_ESCAPED_SURROGATE = re.compile(
-    r"(?<!\\)\\u(d[89ab][0-9a-f]{2})(?:\\u(d[c-f][0-9a-f]{2}))?|(?<!\\)\\ud[c-f][0-9a-f]{2}",
-    re.I)
+# One escape: a backslash and what it escapes, so "\\\\" is consumed whole and the "u"
+# after it is not mistaken for an escape of its own.
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.S)
+
+
+def _half(match: re.Match[str] | None, low: int, high: int) -> bool:
+    code = match.group(1) if match else None
+    return code is not None and low <= int(code, 16) <= high
 
 
 def repair_surrogate_escapes(source: str, combine: bool) -> str:
     """JSON-style "\\ud83d\\ude00" escapes in YAML or JSON source: with `combine`, a pair
     becomes the one "\\U0001F600" escape YAML understands (JSON joins pairs itself); a
     lone half becomes U+FFFD, since it cannot be written as UTF-8 and would sink the page."""
-    def repair(m: re.Match[str]) -> str:
-        if m.group(2) is None:
-            return "\\ufffd"
-        if not combine:
-            return m.group(0)
-        high, low = int(m.group(1), 16), int(m.group(2), 16)
-        return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
-
-    return _ESCAPED_SURROGATE.sub(repair, source) if "\\u" in source else source
+    if "\\u" not in source:
+        return source
+    out: list[str] = []
+    pos = 0
+    escapes = list(_ESCAPE.finditer(source))
+    i = 0
+    while i < len(escapes):
+        m = escapes[i]
+        nxt = escapes[i + 1] if i + 1 < len(escapes) else None
+        if _half(m, 0xD800, 0xDBFF) and nxt is not None and nxt.start() == m.end() \
+                and _half(nxt, 0xDC00, 0xDFFF):
+            high, low = int(m.group(1), 16), int(nxt.group(1), 16)
+            joined = f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+            out.append(source[pos:m.start()] + (joined if combine else m.group(0) + nxt.group(0)))
+            pos = nxt.end()
+            i += 2
+            continue
+        if _half(m, 0xD800, 0xDFFF):
+            out.append(source[pos:m.start()] + "\\ufffd")
+            pos = m.end()
+        i += 1
+    out.append(source[pos:])
+    return "".join(out)

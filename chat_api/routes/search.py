@@ -10,7 +10,7 @@ from slowapi import Limiter
 
 from chat_api.deps import EngineDep
 from chat_api.routes.limits import limited
-from chat_api.schemas import ERRORS, SearchResponse
+from chat_api.schemas import ERRORS, NOT_BLANK, SearchResponse
 from chat_api.settings import Settings
 from govqa.errors import InvalidQuestion
 
@@ -23,7 +23,8 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
     async def search(
         request: Request,
         engine: EngineDep,
-        q: Annotated[str, Query(min_length=1, max_length=1000, description="The query.")],
+        q: Annotated[str, Query(min_length=1, max_length=1000, pattern=NOT_BLANK,
+                                   description="The query.")],
         k: Annotated[int, Query(ge=1, le=50, description="How many sections to return.")] = 5,
     ) -> JSONResponse:
         """Rank the indexed sections for a query (hybrid BM25 + embeddings), best first."""
