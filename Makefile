@@ -8,7 +8,7 @@ INDEX ?= var/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run ingest serve test browsers lint bench bench-perf clean
+.PHONY: install run ingest serve test browsers lint bench bench-perf bench-soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ bench-perf: $(STAMP)
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench.perf --out var/bench/perf
+
+# Ten minutes of steady load with follow-ups on 2 workers; exits 1 on any 5xx or RSS creep.
+bench-soak: $(STAMP) ingest
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(PY) -m bench.soak --index $(INDEX) --out var/bench/soak
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

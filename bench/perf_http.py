@@ -123,11 +123,18 @@ class Server:
 
     def peak_rss_mb(self) -> dict[int, float]:
         """VmHWM (peak resident set) of each process, in MB."""
+        return self._status_mb("VmHWM:")
+
+    def rss_mb(self) -> dict[int, float]:
+        """VmRSS (resident set now) of each process, in MB."""
+        return self._status_mb("VmRSS:")
+
+    def _status_mb(self, field: str) -> dict[int, float]:
         out = {}
         for pid in self.processes():
             try:
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
+                    if line.startswith(field):
                         out[pid] = int(line.split()[1]) / 1024
             except OSError:
                 continue

@@ -47,12 +47,12 @@ class LazyGroup(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details to stderr.")
 def cli(verbose: bool) -> None:
     """Answer questions about a government website, quoting its pages."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    # bm25s sets its own logger to DEBUG, which would print on every index build.
-    logging.getLogger("bm25s").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    level = logging.DEBUG if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # bm25s sets its own logger to DEBUG when it is first imported, which is later (inside
+    # an index build) and would print on every build: the handler's level holds regardless.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,10 @@ class ModelError(GovqaError):
     status_code = 503
 
 
+class IndexWriteFailed(GovqaError):
+    """A new index version could not be written (a full disk, a file-size limit)."""
+
+
 class SourceError(GovqaError):
     """A source (file, directory or URL) could not be read at all."""
 

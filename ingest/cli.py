@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from govqa.errors import IndexWriteFailed
 from ingest.pipeline import IngestResult, UpdatePlan, apply_plan, ingest_sources, plan_update
 from ingest.records import Chunk, Page
 
@@ -84,7 +85,13 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], index_dir: Path | None,
         from retriever.index import write_index
 
         pages, chunks = apply_plan(existing_pages, existing_chunks, plan, result.chunks)
-        write_index(index_dir, pages, chunks, model=settings.model, progress=progress)
+        try:
+            write_index(index_dir, pages, chunks, model=settings.model, progress=progress)
+        except OSError as exc:
+            # The half-written version is gone and `current` never moved: say so plainly.
+            raise IndexWriteFailed(
+                f"could not write the index in {index_dir}: {exc.strerror or exc}; "
+                f"the previous version is still the live one") from None
 
     for line in summary_lines(result, plan, dry_run):
         click.echo(line, err=as_json)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import json
 import logging
@@ -9,7 +11,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 FORMAT = 3
 CURRENT = "current"  # symlink to the live version: swapping it is the atomic commit
 VERSIONS = "versions"
+WRITE_LOCK = ".write.lock"
 EXACT_SEARCH_LIMIT = 50_000  # above this many chunks, an HNSW graph replaces exact search
 KEEP_VERSIONS = 2
 
@@ -251,58 +254,60 @@ def write_index(
 
     versions = index_dir / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
-    _clean_stale(versions)
-    stamp = datetime.now(UTC)
-    version = stamp.strftime("%Y%m%dT%H%M%S%fZ") + "-" + content_hash(
-        source.weights_sha256, *(c.id for c in chunks))[:8]
-    tmp = Path(tempfile.mkdtemp(dir=versions, prefix=".tmp-"))
-    try:
-        _write_jsonl(tmp / "pages.jsonl", (p.__dict__ for p in pages))
-        _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
-        np.save(tmp / "chunk_vectors.npy", chunk_vecs)
-        np.save(tmp / "sentence_vectors.npy", sent_vecs)
-        np.save(tmp / "sentence_offsets.npy", offsets)
-        (tmp / "vector_keys.json").write_text(
-            json.dumps({"chunks": chunk_keys, "sentences": sent_keys}))
-        faiss_index = build_faiss(chunk_vecs, exact_limit)
-        faiss.write_index(faiss_index, str(tmp / "chunks.faiss"))
-        bm25 = bm25s.BM25()
-        corpus = [terms(" ".join([*c.section, x, c.text])) or ["_"]
-                  for c, x in zip(chunks, contexts, strict=True)]
-        bm25.index(corpus, show_progress=False)
-        bm25.save(str(tmp / "bm25"), show_progress=False)
-        enc_dir = tmp / "encoder"
-        enc_dir.mkdir()
-        for name in ENCODER_FILES:
-            _link_or_copy(encoder_src / name, enc_dir / name)
-        manifest = {
-            "format": FORMAT,
-            "version": version,
-            "model": source.name,
-            "weights_sha256": source.weights_sha256,
-            "onnx_sha256": sha256_file(enc_dir / FULL_MODEL),
-            "query_onnx_sha256": sha256_file(enc_dir / QUERY_MODEL),
-            "dimension": dim,
-            "chunk_count": len(chunks),
-            "page_count": len(pages),
-            "sentence_count": len(sent_vecs),
-            "sentence_views": list(SENTENCE_VIEWS),
-            "search": "exact" if len(chunks) <= exact_limit else "hnsw",
-        # What this build had to embed; the rest came from the previous version.
-        "embedded": {"chunks": chunks_embedded, "sentences": sentences_embedded},
-            "built_at": stamp.isoformat(timespec="seconds"),
-            "build_seconds": round(time.perf_counter() - started, 3),
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        _fsync_tree(tmp)
-        final = versions / version
-        os.rename(tmp, final)
-        _swap_current(index_dir, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _prune(versions, keep=final)
-    return manifest
+    # One writer at a time: then every leftover temporary folder is a crashed run's.
+    with _writer_lock(index_dir):
+        _clean_stale(index_dir, versions)
+        stamp = datetime.now(UTC)
+        version = stamp.strftime("%Y%m%dT%H%M%S%fZ") + "-" + content_hash(
+            source.weights_sha256, *(c.id for c in chunks))[:8]
+        tmp = Path(tempfile.mkdtemp(dir=versions, prefix=".tmp-"))
+        try:
+            _write_jsonl(tmp / "pages.jsonl", (p.__dict__ for p in pages))
+            _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
+            np.save(tmp / "chunk_vectors.npy", chunk_vecs)
+            np.save(tmp / "sentence_vectors.npy", sent_vecs)
+            np.save(tmp / "sentence_offsets.npy", offsets)
+            (tmp / "vector_keys.json").write_text(
+                json.dumps({"chunks": chunk_keys, "sentences": sent_keys}))
+            faiss_index = build_faiss(chunk_vecs, exact_limit)
+            faiss.write_index(faiss_index, str(tmp / "chunks.faiss"))
+            bm25 = bm25s.BM25()
+            corpus = [terms(" ".join([*c.section, x, c.text])) or ["_"]
+                      for c, x in zip(chunks, contexts, strict=True)]
+            bm25.index(corpus, show_progress=False)
+            bm25.save(str(tmp / "bm25"), show_progress=False)
+            enc_dir = tmp / "encoder"
+            enc_dir.mkdir()
+            for name in ENCODER_FILES:
+                _link_or_copy(encoder_src / name, enc_dir / name)
+            manifest = {
+                "format": FORMAT,
+                "version": version,
+                "model": source.name,
+                "weights_sha256": source.weights_sha256,
+                "onnx_sha256": sha256_file(enc_dir / FULL_MODEL),
+                "query_onnx_sha256": sha256_file(enc_dir / QUERY_MODEL),
+                "dimension": dim,
+                "chunk_count": len(chunks),
+                "page_count": len(pages),
+                "sentence_count": len(sent_vecs),
+                "sentence_views": list(SENTENCE_VIEWS),
+                "search": "exact" if len(chunks) <= exact_limit else "hnsw",
+            # What this build had to embed; the rest came from the previous version.
+            "embedded": {"chunks": chunks_embedded, "sentences": sentences_embedded},
+                "built_at": stamp.isoformat(timespec="seconds"),
+                "build_seconds": round(time.perf_counter() - started, 3),
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
+            _fsync_tree(tmp)
+            final = versions / version
+            os.rename(tmp, final)
+            _swap_current(index_dir, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _prune(versions, keep=final)
+        return manifest
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -326,11 +331,21 @@ def _swap_current(index_dir: Path, target: Path) -> None:
         os.close(dfd)
 
 
-def _clean_stale(versions: Path) -> None:
-    """Remove half-written versions left by a crash."""
+@contextlib.contextmanager
+def _writer_lock(index_dir: Path) -> Iterator[None]:
+    """An exclusive lock on the index for one build; a second `govqa ingest` waits."""
+    with open(index_dir / WRITE_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if the writer is killed
+        yield
+
+
+def _clean_stale(index_dir: Path, versions: Path) -> None:
+    """Remove what a crashed or killed build left: half-written versions and the temporary
+    link of an interrupted swap. Called under the writer lock, so none is in use."""
     for path in versions.glob(".tmp-*"):
-        if time.time() - path.stat().st_mtime > 3600:
-            shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(path, ignore_errors=True)
+    for link in index_dir.glob(f".{CURRENT}.*"):
+        link.unlink(missing_ok=True)
 
 
 def _prune(versions: Path, keep: Path) -> None:
