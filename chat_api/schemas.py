@@ -17,7 +17,9 @@ EXAMPLE_QUOTE = (
 
 
 # At least one character that Python's str.split() does not treat as a space (the engine's
-# test for a blank question): ECMA's \s, plus the separators \x1c-\x1f and NEL.
+# test for a blank question): ECMA's \s, plus the separators \x1c-\x1f and NEL. Only
+# documented in the schema: the engine itself refuses a blank question, with a message
+# that says what to type.
 NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
 
 
@@ -31,7 +33,8 @@ class ChatRequest(BaseModel):
         }
     )
 
-    question: str = Field(min_length=1, max_length=1000, pattern=NOT_BLANK,
+    question: str = Field(min_length=1, max_length=1000,
+                          json_schema_extra={"pattern": NOT_BLANK},
                           description="The visitor's question.")
     conversation_id: str | None = Field(
         default=None,

@@ -23,8 +23,9 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
     async def search(
         request: Request,
         engine: EngineDep,
-        q: Annotated[str, Query(min_length=1, max_length=1000, pattern=NOT_BLANK,
-                                   description="The query.")],
+        q: Annotated[str, Query(min_length=1, max_length=1000,
+                                json_schema_extra={"pattern": NOT_BLANK},
+                                description="The query.")],
         k: Annotated[int, Query(ge=1, le=50, description="How many sections to return.")] = 5,
     ) -> JSONResponse:
         """Rank the indexed sections for a query (hybrid BM25 + embeddings), best first."""

@@ -20,9 +20,9 @@ from ingest.pipeline import page_from_document
 from ingest.sources import Document
 
 PER_INPUT_S = 5.0  # far above any real page (milliseconds); a hang or a blow-up is not
-SHORT = settings(max_examples=1500, deadline=None, derandomize=True, database=None,
+SHORT = settings(max_examples=800, deadline=None, derandomize=True, database=None,
                  suppress_health_check=list(HealthCheck))
-LONG = settings(SHORT, max_examples=1500 * 25)
+LONG = settings(SHORT, max_examples=800 * 25)
 
 # Text that looks like pages: markup, entities, escapes, odd spaces and surrogate escapes.
 PIECES = st.sampled_from([
