@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chat_api.errors import status_code_name
+from chat_api.middleware import send_json_error
 
 
 def _too_large(limit: int) -> str:
@@ -37,7 +35,9 @@ class BodyLimitMiddleware:
         limit = self.limit_for(scope["path"])
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _send_413(send, limit, scope)
+            await send_json_error(send, 413, _too_large(limit),
+                                  scope.get("state", {}).get("request_id", ""),
+                                  [(b"connection", b"close")])
             return
         seen = 0
 
@@ -63,15 +63,3 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None  # the server refuses a malformed length itself
     return None
-
-
-async def _send_413(send: Send, limit: int, scope: Scope) -> None:
-    request_id = scope.get("state", {}).get("request_id", "")
-    body = json.dumps({"error": status_code_name(413), "message": _too_large(limit),
-                       "request_id": request_id}).encode()
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
-    ]})
-    await send({"type": "http.response.body", "body": body})

@@ -166,11 +166,12 @@ class EngineSlot:
             self.loaded_at = time.time()
             self.load_seconds = time.perf_counter() - started
             old_version = old.index_version if old is not None else None
-            if old_version != new.index_version:
-                log.warning("serving index version %s (was %s)", new.index_version, old_version)
-            del old, new
+            new_version = new.index_version
+            if old_version != new_version:
+                log.warning("serving index version %s (was %s)", new_version, old_version)
+            del old, new  # this frame's references, so the old engine can be freed now
             release_freed_memory()
-            return old_version, self._engine.index_version
+            return old_version, new_version
 
     def changed_on_disk(self) -> bool:
         """Whether a version other than the one last attempted is live on disk now (or,
@@ -196,8 +197,8 @@ def release_freed_memory() -> None:
     """Give the memory of an engine no longer referenced back to the system.
 
     Nothing keeps an old engine alive after a swap (requests still on it finish and drop
-    it), but glibc keeps the freed arenas of its ONNX sessions and arrays: measured in one
-    process, RSS went 182 → 297 MB over 15 reloads without this, 182 → 185 MB with it.
+    it), but glibc keeps the freed arenas of its ONNX sessions and arrays, and RSS climbs
+    for the first reloads (tests/api/test_reload_memory.py; `python -m bench.reloads`).
     """
     gc.collect()
     try:

@@ -101,8 +101,9 @@ class FeedbackStore:
         lifetime) can be voted on, so votes cannot be stuffed under made-up ids; a second
         vote by the same voter (the visitor on the web; each Slack user) replaces the first.
         """
+        now = time.time()
         row = (
-            time.time(),
+            now,
             source,
             conversation_id,
             int(turn),
@@ -113,7 +114,7 @@ class FeedbackStore:
         with self._lock, self._conn:
             issued = self._conn.execute(
                 "SELECT 1 FROM questions WHERE conversation_id = ? AND turn = ? AND ts >= ?"
-                " LIMIT 1", (conversation_id, int(turn), row[0] - window_s)).fetchone()
+                " LIMIT 1", (conversation_id, int(turn), now - window_s)).fetchone()
             if issued is None:
                 raise UnknownTurn(f"no answer with conversation_id {conversation_id!r} and turn "
                                   f"{int(turn)} was given in the last {window_s / 60:.0f} minutes")

@@ -10,6 +10,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chat_api.errors import status_code_name
 from chat_api.metrics import Metrics
 
 log = logging.getLogger("chat_api")
@@ -65,7 +66,9 @@ class RequestContextMiddleware:
                 "500 %s %s request_id=%s", scope["method"], scope["path"], request_id
             )
             if not response_started:
-                await _send_500(send, request_id)
+                await send_json_error(
+                    send, 500, "something went wrong on our side; the error has been logged",
+                    request_id, [(b"x-request-id", request_id.encode("latin-1"))])
         else:
             if status >= 500:
                 # 503 is expected while loading (probes poll it): a warning, not an error.
@@ -86,23 +89,14 @@ class RequestContextMiddleware:
             )
 
 
-async def _send_500(send: Send, request_id: str) -> None:
-    body = json.dumps(
-        {
-            "error": "internal_server_error",
-            "message": "something went wrong on our side; the error has been logged",
-            "request_id": request_id,
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 500,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"x-request-id", request_id.encode("latin-1")),
-            ],
-        }
-    )
+async def send_json_error(send: Send, status: int, message: str, request_id: str,
+                          headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """The API's one error shape, sent from ASGI middleware, outside FastAPI's handlers."""
+    body = json.dumps({"error": status_code_name(status), "message": message,
+                       "request_id": request_id}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *(headers or []),
+    ]})
     await send({"type": "http.response.body", "body": body})

@@ -298,19 +298,20 @@ class ErrorResponse(BaseModel):
     request_id: str
 
 
+_TOO_LARGE = {"model": ErrorResponse, "description": "The body is over the endpoint's size limit."}
 FEEDBACK_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse,
           "description": "No such answer was given (or it is older than a conversation lives)."},
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The request cannot be understood."},
-    413: {"model": ErrorResponse, "description": "The body is over the endpoint's size limit."},
+    413: _TOO_LARGE,
     422: {"model": ErrorResponse, "description": "The request is malformed."},
     429: {"model": ErrorResponse, "description": "Rate limit exceeded; see Retry-After."},
     503: {"model": ErrorResponse, "description": "The model and index are not loaded yet."},
 }
 ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No bearer token."},
-    413: {"model": ErrorResponse, "description": "The body is over the endpoint's size limit."},
     403: {"model": ErrorResponse, "description": "Wrong token, or no admin token configured."},
+    413: _TOO_LARGE,
 }

@@ -168,7 +168,6 @@ def build_app(
     store: FeedbackStore,
     *,
     metrics: Metrics | None = None,
-    socket_mode: bool = False,
     recent: RecentKeys | None = None,
 ) -> AsyncApp:
     """The Bolt app with every listener. Bolt does not verify signatures itself: over HTTP
@@ -347,7 +346,7 @@ def create_socket_mode_handler(
         raise GovqaError(
             "Slack Socket Mode is not configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN"
         )
-    app = build_app(config, get_engine, store, socket_mode=True)
+    app = build_app(config, get_engine, store)
     return AsyncSocketModeHandler(app, app_token=config.app_token)
 
 

@@ -65,7 +65,7 @@ def _split_long(text: str, start: int, end: int, limit: int, count: Callable[[st
             # A run without spaces longer than the limit (a pasted hash, a minified blob)
             # is cut every `limit` characters: a word piece covers at least one character,
             # so no slice can exceed the window.
-            for cut in range(0, len(word), limit if len(word) > limit else max(1, len(word))):
+            for cut in range(0, len(word), limit):
                 words.append((pos + cut, pos + min(len(word), cut + limit)))
             pos += len(word) + 1
         run: list[tuple[int, int]] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterator
@@ -37,7 +38,7 @@ _KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")
 
 
 def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return next((name for test, name in _KINDS if test(mode)), "of an unknown kind")
 
 
 def _read_file(path: Path, rel: str) -> Item:
@@ -48,12 +49,10 @@ def _read_file(path: Path, rel: str) -> Item:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        try:  # a socket cannot be opened at all: say what it is
+        with contextlib.suppress(OSError):  # a socket cannot be opened at all: say what it is
             mode = os.stat(path).st_mode
-        except OSError:
-            mode = stat.S_IFREG
-        if not stat.S_ISREG(mode):
-            return source, f"not a regular file: {_kind(mode)}"
+            if not stat.S_ISREG(mode):
+                return source, f"not a regular file: {_kind(mode)}"
         return source, f"cannot read file: {exc.strerror or exc}"
     try:
         mode = os.fstat(fd).st_mode

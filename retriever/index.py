@@ -293,8 +293,8 @@ def write_index(
                 "sentence_count": len(sent_vecs),
                 "sentence_views": list(SENTENCE_VIEWS),
                 "search": "exact" if len(chunks) <= exact_limit else "hnsw",
-            # What this build had to embed; the rest came from the previous version.
-            "embedded": {"chunks": chunks_embedded, "sentences": sentences_embedded},
+                # What this build had to embed; the rest came from the previous version.
+                "embedded": {"chunks": chunks_embedded, "sentences": sentences_embedded},
                 "built_at": stamp.isoformat(timespec="seconds"),
                 "build_seconds": round(time.perf_counter() - started, 3),
             }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +35,14 @@ def _build(path: Path, sources: list[str] | None) -> Path:
 def sample_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of the bundled sample page. Read-only: copy it to change it."""
     return _build(tmp_path_factory.mktemp("sample") / "index", None)
+
+
+@pytest.fixture
+def index_copy(tmp_path: Path, sample_index_dir: Path) -> Path:
+    """A writable copy of the sample index (its `current` link is relative, so it copies)."""
+    target = tmp_path / "index"
+    shutil.copytree(sample_index_dir, target, symlinks=True)
+    return target
 
 
 @pytest.fixture(scope="session")

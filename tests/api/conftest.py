@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -42,25 +41,28 @@ def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-@pytest.fixture
-def make_settings(tmp_path: Path, sample_index_dir: Path) -> Callable[..., Any]:
-    """Settings for one app: the sample index, a fresh feedback DB, no .env, no shell env."""
+def api_settings(index_dir: Path, feedback_db: Path, **overrides: Any) -> Any:
+    """Settings for one test app: no .env, no shell env, no rate limit, no Slack."""
     from chat_api.settings import Settings
 
-    def make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "index_dir": sample_index_dir,
-            "feedback_db": str(tmp_path / "feedback.sqlite3"),
-            "admin_token": ADMIN_TOKEN,
-            "rate_limit": "off",
-            "reload_interval": 0,
-            "slack_bot_token": None,
-            "slack_signing_secret": None,
-        }
-        values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    values: dict[str, Any] = {
+        "index_dir": index_dir,
+        "feedback_db": str(feedback_db),
+        "admin_token": ADMIN_TOKEN,
+        "rate_limit": "off",
+        "reload_interval": 0,
+        "slack_bot_token": None,
+        "slack_signing_secret": None,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
-    return make
+
+@pytest.fixture
+def make_settings(tmp_path: Path, sample_index_dir: Path) -> Callable[..., Any]:
+    """Settings for one app: the sample index and a fresh feedback DB."""
+    defaults = {"index_dir": sample_index_dir, "feedback_db": tmp_path / "feedback.sqlite3"}
+    return lambda **overrides: api_settings(**{**defaults, **overrides})
 
 
 @pytest.fixture
@@ -91,29 +93,12 @@ def client(
 ) -> Iterator[TestClient]:
     """One ready app per test module (loading the model takes a second): no rate limit."""
     from chat_api.main import create_app
-    from chat_api.settings import Settings
 
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        index_dir=sample_index_dir,
-        feedback_db=str(tmp_path_factory.mktemp("api") / "feedback.sqlite3"),
-        admin_token=ADMIN_TOKEN,
-        rate_limit="off",
-        reload_interval=0,
-        slack_bot_token=None,
-        slack_signing_secret=None,
-    )
+    settings = api_settings(sample_index_dir,
+                            tmp_path_factory.mktemp("api") / "feedback.sqlite3")
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         wait_ready(c)
         yield c
-
-
-@pytest.fixture
-def index_copy(tmp_path: Path, sample_index_dir: Path) -> Path:
-    """A writable copy of the sample index (its `current` link is relative, so it copies)."""
-    target = tmp_path / "index"
-    shutil.copytree(sample_index_dir, target, symlinks=True)
-    return target
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.python.asgi import get_client
 
-from tests.api.conftest import ADMIN_TOKEN
+from tests.api.conftest import ADMIN_TOKEN, api_settings
 
 EXAMPLES = 200  # per operation: about a minute for the whole API on two cores
 
@@ -20,19 +20,9 @@ EXAMPLES = 200  # per operation: about a minute for the whole API on two cores
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory, sample_index_dir: Path) -> Any:
     from chat_api.main import create_app
-    from chat_api.settings import Settings
 
-    settings_ = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        index_dir=sample_index_dir,
-        feedback_db=str(tmp_path_factory.mktemp("fuzz") / "feedback.sqlite3"),
-        admin_token=ADMIN_TOKEN,
-        rate_limit="off",
-        reload_interval=0,
-        slack_bot_token=None,
-        slack_signing_secret=None,
-    )
-    app = create_app(settings_)
+    app = create_app(api_settings(sample_index_dir,
+                                  tmp_path_factory.mktemp("fuzz") / "feedback.sqlite3"))
     # Schemathesis starts the app's lifespan once per process; wait for the engine, so the
     # run exercises answers rather than 503s.
     with get_client(app) as client:

@@ -62,13 +62,6 @@ def _leftovers(index: Path) -> list[str]:
 
 
 @pytest.fixture
-def index_copy(sample_index_dir: Path, tmp_path: Path) -> Path:
-    index = tmp_path / "index"
-    shutil.copytree(sample_index_dir, index, symlinks=True)
-    return index
-
-
-@pytest.fixture
 def extra_page(tmp_path: Path) -> Path:
     path = tmp_path / "extra.md"
     path.write_text(EXTRA)

@@ -1,19 +1,10 @@
-"""Fixtures for the retriever tests: writable copies of the shared sample index."""
+"""Fixtures for the retriever tests: the sample page as the index holds it."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-
-
-@pytest.fixture
-def index_copy(sample_index_dir: Path, tmp_path: Path) -> Path:
-    """A private copy of the sample index, safe to damage or replace."""
-    target = tmp_path / "index"
-    shutil.copytree(sample_index_dir, target, symlinks=True)
-    return target
 
 
 @pytest.fixture(scope="session")
