@@ -15,7 +15,7 @@ from retriever.calibration import Calibration, confidence
 from retriever.citations import cite
 from retriever.conversation import ConversationStore, Turn, resolve_follow_up, topic_of
 from retriever.extract import Extractor
-from retriever.lists import sibling_list
+from retriever.lists import benefit_list, sibling_list
 from retriever.reader import READER_DIR
 from retriever.records import Answer, Hit, Suggestion
 from retriever.rerank import SectionRanker, load_reranker
@@ -204,9 +204,9 @@ class Engine:
                     start, end = 0, len(chunk.text)
         if hits and answer.confidence >= cal.threshold:
             answer.answered = True
-            listed = None if whole else sibling_list(
-                self.index.outline, self.extractor.term_weights(terms(query)), query, hits,
-                chunk)
+            outline = self.index.outline
+            listed = None if whole else benefit_list(outline, query, hits) or sibling_list(
+                outline, self.extractor.term_weights(terms(query)), query, hits, chunk, start)
             if listed is not None:
                 answer.answer, answer.items = listed.text, listed.items
                 answer.citations = listed.citations

@@ -21,6 +21,18 @@ HEADING_SHARE = 0.5  # of the best child's term coverage, when several children 
 
 _HOW_TO = re.compile(r"^\s*(?:how\s+(?:do|can|should|would)\s+(?:i|we|you)|what\s+are\s+the"
                      r"\s+steps|steps?\s+to)\b", re.IGNORECASE)
+# A sentence that hands over to what follows: "explore a few of these below", "as follows:".
+_POINTS_ON = re.compile(r"\b(?:below|as follows|the following|here are|these include)\b|:\s*$",
+                        re.IGNORECASE)
+# "Why use TradeTrust?", "Benefits of using Singpass:", "Key Benefits", "Why partner with us?"
+_BENEFIT_HEADING = re.compile(r"^\s*(?:why\s+(?:use|choose|partner|join)\b|(?:what\s+are\s+"
+                              r"the\s+|key\s+)?(?:benefits|advantages)\b)", re.IGNORECASE)
+_BENEFIT_WORDS = frozenset(terms("why use using choose benefits advantages key what are the"))
+# Asking what something is good for: "why should I download…", "the advantages of…",
+# "in what ways does…", "how can … help me".
+_BENEFIT_QUESTION = re.compile(
+    r"\b(?:benefits?|advantages?|in\s+what\s+ways|why\s+(?:should|would)\b|why\s+(?:use|choose)"
+    r"|how\s+(?:can|does|will|would)\b.*\bhelp)\b", re.IGNORECASE)
 _STEP_TITLE = re.compile(r"^\s*(?:step\s*)?\d+\s*[.):\-–]", re.IGNORECASE)
 
 
@@ -39,6 +51,10 @@ class SiblingList:
 
 def _coverage(weights: dict[str, float], text: str) -> float:
     return Extractor.coverage(weights, set(terms(text)))
+
+
+def _sentence_at(chunk: Chunk, start: int) -> str:
+    return next((chunk.text[s:e] for s, e in chunk.sentences if s == start), "")
 
 
 def _item(chunk: Chunk, with_sentence: bool) -> ListItem:
@@ -73,8 +89,24 @@ def _assemble(outline: Outline, parent: int | None, children: list[int]) -> Sibl
     return SiblingList(text=text, lead=lead, items=items)
 
 
+def benefit_list(outline: Outline, question: str, hits: list[Hit]) -> SiblingList | None:
+    """The page's "Why use X?" cards, when the question asks what X is good for and names X
+    (or, for a bare "Key Benefits", the page). Only the best hit's page counts."""
+    if not hits or not _BENEFIT_QUESTION.search(question):
+        return None
+    asked = set(terms(question))
+    page = hits[0].chunk
+    for path, children in outline.groups(page.page_url):
+        if len(children) < MIN_ITEMS or not _BENEFIT_HEADING.search(path[-1]):
+            continue
+        subject = set(terms(path[-1])) - _BENEFIT_WORDS or set(terms(page.page_title))
+        if subject and subject <= asked:
+            return _assemble(outline, outline.heading_start(page.page_url, path), children)
+    return None
+
+
 def sibling_list(outline: Outline, weights: dict[str, float], question: str,
-                 hits: list[Hit], answer: Chunk) -> SiblingList | None:
+                 hits: list[Hit], answer: Chunk, start: int | None = None) -> SiblingList | None:
     """The list a heading's children make, when the question asks for several things (or
     for steps the page numbers as sections) and that heading, not any one child, is what
     it asks about; else None. Only the groups of the section the answer came from count:
@@ -85,9 +117,15 @@ def sibling_list(outline: Outline, weights: dict[str, float], question: str,
     chunks = outline.chunks
     pos = outline.positions[answer.id]
     groups: list[tuple[int | None, list[int]]] = []
+    own = outline.section_start(pos)
+    # The answer is a heading's lead-in ("explore a few of these below"): what it
+    # introduces is the list.
+    if (pos == own and start is not None and _POINTS_ON.search(_sentence_at(answer, start))
+            and len(outline.children(pos)) >= MIN_ITEMS):
+        return _assemble(outline, own, outline.children(pos))
     # A heading whose own text is only a lead-in; a longer body answers by itself.
-    if len(chunks[outline.section_start(pos)].sentences) <= LEAD_SENTENCES:
-        groups.append((outline.section_start(pos), outline.children(pos)))
+    if len(chunks[own].sentences) <= LEAD_SENTENCES:
+        groups.append((own, outline.children(pos)))
     if len(answer.section) >= 3:  # under a real heading, not the page itself
         groups.append((outline.parent_start(pos), outline.siblings(pos)))
     for parent, children in groups:

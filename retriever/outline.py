@@ -19,6 +19,7 @@ class Outline:
         self.positions = {c.id: i for i, c in enumerate(chunks)}
         self._first: dict[Key, int] = {}  # each section's first chunk
         self._children: dict[Key, list[int]] = {}  # a heading's children's first chunks
+        self._headings: dict[str, list[tuple[str, ...]]] = {}  # each page's parent headings
         for pos, chunk in enumerate(chunks):
             key = _key(chunk)
             if key in self._first:
@@ -26,6 +27,8 @@ class Outline:
             self._first[key] = pos
             if len(chunk.section) >= 2:
                 parent = (chunk.page_url, tuple(chunk.parent or chunk.section[:-1]))
+                if parent not in self._children:
+                    self._headings.setdefault(chunk.page_url, []).append(parent[1])
                 self._children.setdefault(parent, []).append(pos)
 
     def section_start(self, pos: int) -> int:
@@ -50,6 +53,16 @@ class Outline:
             return [self.section_start(pos)]
         parent = (chunk.page_url, tuple(chunk.parent or chunk.section[:-1]))
         return list(self._children.get(parent, []))
+
+    def groups(self, page_url: str) -> list[tuple[tuple[str, ...], list[int]]]:
+        """Each heading of a page with sections under it (textless ones too), in page order,
+        with its children's first chunks."""
+        return [(path, list(self._children[(page_url, path)]))
+                for path in self._headings.get(page_url, [])]
+
+    def heading_start(self, page_url: str, path: tuple[str, ...]) -> int | None:
+        """The first chunk of a heading's own text, or None for a heading without any."""
+        return self._first.get((page_url, path))
 
     def opening(self, pos: int | None) -> str:
         """The first sentence of chunk `pos` (a heading's lead-in), or "" without one."""

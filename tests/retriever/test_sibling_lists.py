@@ -93,3 +93,41 @@ def test_ingest_dry_run_shows_each_sections_place(run_cli, shared_dir: Path) -> 
     cards = [(c["section"][-1], c["parent"], c["order"], c["siblings"]) for c in chunks
              if c["parent"] == HEADING]
     assert cards == [(title, HEADING, n, len(ITEMS)) for n, (title, _, _) in enumerate(ITEMS)]
+
+
+HEALTH = "https://www.tech.gov.sg/products-and-services/for-citizens/health/"
+
+
+def test_what_a_product_is_good_for_is_its_why_use_cards(corpus_engine) -> None:
+    # "Why use Healthy 365?" has no text of its own: its three cards are the answer.
+    answer = corpus_engine.ask("Why should I download Healthy 365?")
+    assert answer.answer == "\n".join([
+        "Get an overview of your health progress — Connect the app to your fitness tracker "
+        "to start counting your daily steps and track your sleep.",
+        "Get recommendations on active programmes that you can join — Staying active is "
+        "more fun with friends and loved ones!",
+        "Earn rewards easily — Collect Healthpoints and redeem rewards when you participate "
+        "in HPB's challenges or purchase healthy meals from participating partners."])
+    assert [(c.section_path[-2:], c.url) for c in answer.citations] == [
+        (["Why use Healthy 365?", "Get an overview of your health progress"],
+         f"{HEALTH}#get-an-overview-of-your-health-progress"),
+        (["Why use Healthy 365?", "Get recommendations on active programmes that you can join"],
+         f"{HEALTH}#get-recommendations-on-active-programmes-that-you-can-join"),
+        (["Why use Healthy 365?", "Earn rewards easily"], f"{HEALTH}#earn-rewards-easily")]
+
+
+def test_a_why_question_without_such_cards_keeps_its_sentence(corpus_engine) -> None:
+    answer = corpus_engine.ask("Why does GovTech engage internationally on cybersecurity?")
+    assert answer.items == []
+    assert answer.answer == ("GovTech actively engages in international collaboration to "
+                             "strengthen our collective cyber defence.")
+
+
+def test_a_lead_in_that_points_below_is_answered_with_what_it_introduces(corpus_engine) -> None:
+    answer = corpus_engine.ask(
+        "Which agencies has GovTech teamed up with on products, and what did they make?")
+    assert [i.citation.section for i in answer.items] == [
+        "GovTech X MOE: Parents Gateway", "GovTech X NParks: SPOT Robot for Safe Distancing",
+        "GovTech X SFA: Rotifer Counting with AI"]
+    assert answer.citations[0].section == "Product Collaborations"
+    assert answer.answer.splitlines()[0] == "Work with us on product-related collaborations."
