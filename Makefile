@@ -8,7 +8,7 @@ INDEX ?= var/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run ingest serve test browsers lint bench bench-perf bench-soak clean
+.PHONY: install run ingest serve test browsers lint bench bench-perf bench-soak bench-scale clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,14 @@ bench-soak: $(STAMP) ingest
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench.soak --index $(INDEX) --out var/bench/soak
+
+# 1 replica on in-memory state, then 2 sharing Redis + PostgreSQL (both must be running on
+# 127.0.0.1); 30 s of load each, 2 workers per replica; exits 1 on any error.
+bench-scale: $(STAMP) ingest
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(PY) -m bench.scale --index $(INDEX) --out var/bench/scale
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

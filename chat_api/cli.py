@@ -46,6 +46,24 @@ def log_config() -> dict[str, object]:
     return config
 
 
+def prepare_database(settings: Settings) -> None:
+    """Migrate the store once, before the workers start, rather than in a race among them.
+    A database that does not answer yet is not fatal: answers need none."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from chat_api.db import migrate
+    from chat_api.db.urls import connect
+
+    engine = connect(settings.store_url)
+    try:
+        migrate.prepare(engine)
+    except SQLAlchemyError as exc:
+        click.echo(f"warning: GOVQA_DATABASE_URL does not answer yet "
+                   f"({str(exc).splitlines()[0]}); serving without it until it does", err=True)
+    finally:
+        engine.dispose()
+
+
 @click.command()
 @click.option(
     "--index",
@@ -71,6 +89,7 @@ def serve(index_dir: Path | None, host: str | None, port: int | None, workers: i
     # Built once here, before any worker starts, rather than raced by every worker.
     if ensure_index(settings.index_dir, settings.model, settings.base_url):
         click.echo(f"built a sample index in {settings.index_dir}", err=True)
+    prepare_database(settings)
     if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Each worker writes its metrics here and /metrics adds them up across workers.
         metrics_dir = tempfile.mkdtemp(prefix="govqa-metrics-")

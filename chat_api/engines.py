@@ -17,13 +17,13 @@ from govqa.errors import GovqaError
 from retriever.reader import READER_DIR
 
 if TYPE_CHECKING:
-    from retriever.conversation import ConversationStore
+    from retriever.conversation import Conversations
     from retriever.engine import Engine
 
 log = logging.getLogger(__name__)
 
 # (index_dir, model, conversations) -> Engine; the conversations outlive every reload.
-EngineLoader = Callable[[Path, "str | None", "ConversationStore"], "Engine"]
+EngineLoader = Callable[[Path, "str | None", "Conversations"], "Engine"]
 
 
 # With nothing to serve, a failed load is retried this often even if the index looks unchanged.
@@ -36,7 +36,7 @@ class NotReady(GovqaError):
     status_code = 503
 
 
-def load_engine(index_dir: Path, model: str | None, conversations: ConversationStore,
+def load_engine(index_dir: Path, model: str | None, conversations: Conversations,
                 threads: int = 1, query_cache: int = 2048,
                 reader: Path | None = READER_DIR) -> Engine:
     from retriever.engine import Engine
@@ -94,6 +94,7 @@ class EngineSlot:
         model: str | None = None,
         base_url: str = "https://www.tech.gov.sg",
         loader: EngineLoader | None = None,
+        conversations: Conversations | None = None,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.model = model
@@ -102,7 +103,7 @@ class EngineSlot:
         from retriever.conversation import ConversationStore
 
         # Shared by every Engine this slot loads, so a reload keeps visitors' follow-ups.
-        self.conversations = ConversationStore()
+        self.conversations: Conversations = conversations or ConversationStore()
         self._engine: Engine | None = None
         self.error: str | None = None
         self.loading = False

@@ -1,89 +1,103 @@
-"""The feedback store: visitors' votes and the redacted question log, in SQLite."""
+"""The feedback store: visitors' votes and the redacted question log, on SQLite or PostgreSQL."""
 
 from __future__ import annotations
 
-import sqlite3
+import logging
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from chat_api.db import migrate
+from chat_api.db.schema import feedback, questions
+from chat_api.db.urls import connect, sqlite_url
+from chat_api.dependency import Dependency
 from chat_api.redact import redact
-from govqa.errors import UnknownTurn
+from govqa.errors import StoreUnavailable, UnknownTurn
 from retriever.conversation import CONVERSATION_TTL_S
 from retriever.records import Answer
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS questions (
-    id INTEGER PRIMARY KEY,
-    ts REAL NOT NULL,
-    source TEXT NOT NULL,
-    conversation_id TEXT NOT NULL,
-    turn INTEGER NOT NULL,
-    question TEXT NOT NULL,
-    answered INTEGER NOT NULL,
-    confidence REAL NOT NULL,
-    index_version TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS questions_unanswered ON questions (answered, question);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY,
-    ts REAL NOT NULL,
-    source TEXT NOT NULL,
-    conversation_id TEXT NOT NULL,
-    turn INTEGER NOT NULL,
-    helpful INTEGER NOT NULL,
-    comment TEXT
-);
-CREATE INDEX IF NOT EXISTS questions_turn ON questions (conversation_id, turn);
-"""
-# Added after the first release: files written before it gain the column, rows kept.
-VOTER_COLUMN = "ALTER TABLE feedback ADD COLUMN voter TEXT NOT NULL DEFAULT ''"
+log = logging.getLogger("chat_api")
+
+BUFFER_ROWS = 10_000  # questions held while the database is down: a few MB at most
 
 
 class FeedbackStore:
     """Question log and votes, shared by the web API and the Slack bot; safe across threads.
 
-    Everything a visitor typed is redacted before it is written.
+    Everything a visitor typed is redacted before it is written. While the database is
+    down, logged questions wait in a bounded buffer and are written when it is back; a vote
+    or a stats read raises StoreUnavailable (a 503).
     """
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        # One connection guarded by a lock: SQLite serialises writers anyway, and this
-        # keeps the per-request cost to one short transaction.
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
-        self._lock = threading.Lock()
-        with self._lock:
-            # WAL lets several worker processes share the file; NORMAL skips an fsync per vote.
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.executescript(SCHEMA)
-            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(feedback)")}
-            if "voter" not in columns:
-                self._conn.execute(VOTER_COLUMN)
-            self._conn.commit()
+    def __init__(self, url: str | Path, *, buffer_rows: int = BUFFER_ROWS,
+                 on_change: Any = None, on_buffer: Any = None, on_drop: Any = None) -> None:
+        url = str(url)
+        self.url = url if "://" in url else sqlite_url(url)
+        self.engine: Engine = connect(self.url)
+        self.health = Dependency("the feedback database", on_change)
+        self.buffer_rows = buffer_rows
+        self._pending: deque[dict[str, Any]] = deque()
+        self._lock = threading.Lock()  # one flush at a time, in order
+        self._on_buffer = on_buffer or (lambda n: None)
+        self._on_drop = on_drop or (lambda n: None)
+        self.dropped = 0
+        try:
+            migrate.prepare(self.engine)
+        except SQLAlchemyError as exc:
+            # Start anyway: answers need no database, and the log waits for it.
+            self.health.failed(exc)
 
-    def log_question(self, answer: Answer, source: str = "web") -> int:
-        """Record one answered or abstained question; returns its row id."""
-        row = (
-            time.time(),
-            source,
-            answer.conversation_id,
-            answer.turn,
-            redact(answer.question),
-            int(answer.answered),
-            float(answer.confidence),
-            answer.index_version,
-        )
-        with self._lock, self._conn:
-            cur = self._conn.execute(
-                "INSERT INTO questions (ts, source, conversation_id, turn, question, answered,"
-                " confidence, index_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-        return int(cur.lastrowid or 0)
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def log_question(self, answer: Answer, source: str = "web") -> None:
+        """Record one answered or abstained question. Never raises: while the database is
+        down the row waits in memory (bounded; what overflows is counted and logged)."""
+        row = {
+            "ts": time.time(), "source": source, "conversation_id": answer.conversation_id,
+            "turn": answer.turn, "question": redact(answer.question),
+            "answered": int(answer.answered), "confidence": float(answer.confidence),
+            "index_version": answer.index_version,
+        }
+        with self._lock:
+            self._pending.append(row)
+            overflow = len(self._pending) - self.buffer_rows
+            for _ in range(max(0, overflow)):
+                self._pending.popleft()
+            if overflow > 0:
+                self.dropped += overflow
+                self._on_drop(overflow)
+                log.error("the question log buffer is full: %d oldest rows dropped (%d in all)",
+                          overflow, self.dropped)
+        if self.health.worth_trying:
+            self.flush()
+        self._on_buffer(len(self._pending))
+
+    def flush(self) -> int:
+        """Write the buffered questions; returns how many were written (0 while down)."""
+        with self._lock:
+            if not self._pending:
+                return 0
+            rows = list(self._pending)
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(questions), rows)
+            except SQLAlchemyError as exc:
+                self.health.failed(exc)
+                return 0
+            for _ in rows:
+                self._pending.popleft()
+        self.health.succeeded()
+        self._on_buffer(len(self._pending))
+        if len(rows) > 1:
+            log.info("wrote %d buffered questions to the database", len(rows))
+        return len(rows)
 
     def add_feedback(
         self,
@@ -102,60 +116,73 @@ class FeedbackStore:
         vote by the same voter (the visitor on the web; each Slack user) replaces the first.
         """
         now = time.time()
-        row = (
-            now,
-            source,
-            conversation_id,
-            int(turn),
-            int(bool(helpful)),
-            redact(comment) if comment else None,
-            voter,
-        )
-        with self._lock, self._conn:
-            issued = self._conn.execute(
-                "SELECT 1 FROM questions WHERE conversation_id = ? AND turn = ? AND ts >= ?"
-                " LIMIT 1", (conversation_id, int(turn), now - window_s)).fetchone()
-            if issued is None:
-                raise UnknownTurn(f"no answer with conversation_id {conversation_id!r} and turn "
-                                  f"{int(turn)} was given in the last {window_s / 60:.0f} minutes")
-            self._conn.execute(
-                "DELETE FROM feedback WHERE conversation_id = ? AND turn = ? AND source = ?"
-                " AND voter = ?", (conversation_id, int(turn), source, voter))
-            cur = self._conn.execute(
-                "INSERT INTO feedback (ts, source, conversation_id, turn, helpful, comment, voter)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-        return int(cur.lastrowid or 0)
+        self.flush()  # the turn voted on may still be waiting in the buffer
+        turn = int(turn)
+        try:
+            with self.engine.begin() as conn:
+                issued = conn.execute(
+                    select(questions.c.id).where(
+                        questions.c.conversation_id == conversation_id,
+                        questions.c.turn == turn, questions.c.ts >= now - window_s).limit(1)
+                ).first()
+                if issued is None:
+                    raise UnknownTurn(
+                        f"no answer with conversation_id {conversation_id!r} and turn {turn} "
+                        f"was given in the last {window_s / 60:.0f} minutes")
+                conn.execute(delete(feedback).where(
+                    feedback.c.conversation_id == conversation_id, feedback.c.turn == turn,
+                    feedback.c.source == source, feedback.c.voter == voter))
+                row = conn.execute(insert(feedback).values(
+                    ts=now, source=source, conversation_id=conversation_id, turn=turn,
+                    helpful=int(bool(helpful)), comment=redact(comment) if comment else None,
+                    voter=voter).returning(feedback.c.id)).scalar_one()
+        except SQLAlchemyError as exc:
+            self.health.failed(exc)
+            raise StoreUnavailable(
+                "feedback cannot be recorded right now: the database does not answer; "
+                "the answer itself is unaffected, try the vote again shortly") from exc
+        self.health.succeeded()
+        return int(row)
 
     def stats(self, top: int = 10) -> dict[str, Any]:
         """Counts for the editors, and the questions the site most often could not answer."""
-        with self._lock:
-            questions, answered = self._conn.execute(
-                "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions"
-            ).fetchone()
-            helpful, unhelpful = self._conn.execute(
-                "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback"
-            ).fetchone()
-            # Grouped case-insensitively, so "Parking?" and "parking?" count as one gap.
-            gaps = self._conn.execute(
-                "SELECT MIN(question), COUNT(*) AS n, MAX(ts) FROM questions WHERE answered = 0"
-                " GROUP BY LOWER(TRIM(question)) ORDER BY n DESC, MAX(ts) DESC LIMIT ?",
-                (top,),
-            ).fetchall()
+        q = questions.c
+        try:
+            with self.engine.connect() as conn:
+                total, answered = conn.execute(
+                    select(func.count(), func.coalesce(func.sum(q.answered), 0))).one()
+                helpful, unhelpful = conn.execute(select(
+                    func.coalesce(func.sum(feedback.c.helpful), 0),
+                    func.coalesce(func.sum(1 - feedback.c.helpful), 0))).one()
+                # Grouped case-insensitively, so "Parking?" and "parking?" count as one gap.
+                group = func.lower(func.trim(q.question))
+                gaps = conn.execute(
+                    select(func.min(q.question), func.count().label("n"), func.max(q.ts))
+                    .where(q.answered == 0).group_by(group)
+                    .order_by(func.count().desc(), func.max(q.ts).desc()).limit(top)).all()
+        except SQLAlchemyError as exc:
+            self.health.failed(exc)
+            raise StoreUnavailable("statistics are unavailable right now: the database "
+                                   "does not answer") from exc
+        self.health.succeeded()
         return {
-            "questions": questions,
-            "answered": answered,
-            "abstained": questions - answered,
-            "feedback": {"helpful": helpful, "unhelpful": unhelpful},
+            "questions": int(total),
+            "answered": int(answered),
+            "abstained": int(total) - int(answered),
+            "feedback": {"helpful": int(helpful), "unhelpful": int(unhelpful)},
             "top_unanswered": [
-                {"question": q, "count": n, "last_asked": _iso(ts)} for q, n, ts in gaps
+                {"question": text, "count": int(n), "last_asked": _iso(ts)}
+                for text, n, ts in gaps
             ],
         }
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        if self._pending:
+            self.flush()
+        if self._pending:
+            log.error("%d logged questions could not be written before shutdown",
+                      len(self._pending))
+        self.engine.dispose()
 
 
 def _iso(ts: float) -> str:

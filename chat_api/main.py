@@ -25,6 +25,7 @@ from chat_api.middleware import RequestContextMiddleware
 from chat_api.routes import admin, chat, feedback, health, search, web
 from chat_api.routes.limits import build_limiter
 from chat_api.settings import Settings
+from chat_api.shared_state import SharedState, flush_question_log
 from govqa import __version__
 from retriever.reader import reader_setting
 
@@ -60,10 +61,13 @@ def create_app(
     loader = engine_loader or functools.partial(
         load_engine, threads=settings.engine_threads, query_cache=settings.query_cache,
         reader=reader_setting(settings.reader))
-    slot = EngineSlot(settings.index_dir, settings.model, settings.base_url, loader)
-    store = FeedbackStore(settings.feedback_path)
     metrics = Metrics()
-    limiter = build_limiter(settings)
+    shared = SharedState.build(settings, metrics)
+    slot = EngineSlot(settings.index_dir, settings.model, settings.base_url, loader,
+                      conversations=shared.conversations)
+    store = FeedbackStore(settings.store_url, on_change=metrics.dependency("database"),
+                          on_buffer=metrics.log_buffered.set, on_drop=metrics.log_dropped.inc)
+    limiter = build_limiter(settings, shared.redis_health)
     # Answers run off the event loop, one at a time per worker: they are CPU-bound (ONNX
     # Runtime already uses the worker's cores), so more at once would only add memory for
     # each concurrent reader call, not throughput.
@@ -82,17 +86,20 @@ def create_app(
             on_reload(slot.ready)
 
         threading.Thread(target=first_load, name="govqa-load", daemon=True).start()
-        watcher = None
+        tasks = [asyncio.create_task(flush_question_log(store))]
         if settings.reload_interval > 0:
-            watcher = asyncio.create_task(watch_index(slot, settings.reload_interval, on_reload))
+            tasks.append(asyncio.create_task(
+                watch_index(slot, settings.reload_interval, on_reload)))
         try:
             yield
         finally:
             answers.shutdown(wait=False, cancel_futures=True)
-            if watcher is not None:
-                watcher.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
+                    await task
+            await asyncio.to_thread(store.close)
+            await shared.close()
 
     app = FastAPI(
         title="govqa chat API",
@@ -115,7 +122,7 @@ def create_app(
     app.include_router(feedback.build_router(limiter, settings))
     app.include_router(admin.build_router())
     app.include_router(health.build_router())
-    _mount_slack(app, settings, slot, store, metrics)
+    _mount_slack(app, settings, slot, store, metrics, shared)
     app.include_router(web.build_router(settings))
     app.mount("/static", StaticFiles(directory=settings.web_dir, check_dir=False), name="static")
 
@@ -136,7 +143,8 @@ def create_app(
 
 
 def _mount_slack(
-    app: FastAPI, settings: Settings, slot: EngineSlot, store: FeedbackStore, metrics: Metrics
+    app: FastAPI, settings: Settings, slot: EngineSlot, store: FeedbackStore, metrics: Metrics,
+    shared: SharedState,
 ) -> None:
     """POST /slack/events, only when Slack's tokens are set."""
     if not (settings.slack_bot_token and settings.slack_signing_secret):
@@ -146,7 +154,7 @@ def _mount_slack(
     from chat_api.slack import create_slack_handler
 
     handler: SlackHTTP | None = create_slack_handler(
-        settings, slot.get, store, metrics
+        settings, slot.get, store, metrics, seen=shared.seen
     )
     if handler is None:
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -64,6 +65,30 @@ class Metrics:
             multiprocess_mode="livemin",
         )
         self.ready.set(0)
+        self.dependency_up = Gauge(
+            "govqa_dependency_up",
+            "1 while a shared service (redis, database) answers; 0 while govqa runs degraded "
+            "without it.",
+            ["dependency"],
+            registry=r,
+            multiprocess_mode="livemin",
+        )
+        self.log_buffered = Gauge(
+            "govqa_question_log_buffered",
+            "Logged questions held in memory until the database is back.",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.log_dropped = Counter(
+            "govqa_question_log_dropped_total",
+            "Logged questions dropped because the database stayed down past the buffer.",
+            registry=r,
+        )
+
+    def dependency(self, name: str) -> Callable[[bool], None]:
+        """A callback that sets `name`'s gauge, for chat_api.dependency.Dependency."""
+        gauge = self.dependency_up.labels(name)
+        return lambda up: gauge.set(1 if up else 0)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()

@@ -302,6 +302,8 @@ _TOO_LARGE = {"model": ErrorResponse, "description": "The body is over the endpo
 FEEDBACK_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse,
           "description": "No such answer was given (or it is older than a conversation lives)."},
+    503: {"model": ErrorResponse,
+          "description": "The feedback database does not answer; answers are unaffected."},
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The request cannot be understood."},

@@ -40,7 +40,14 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     cors_allow_localhost: bool = True
     admin_token: str | None = None
-    feedback_db: str = "var/feedback.sqlite3"
+    feedback_db: str = "var/feedback.sqlite3"  # the embedded SQLite file, when no database_url
+    # Shared state for several replicas; with neither set, one machine keeps it all itself.
+    database_url: str | None = None  # postgresql://… or sqlite:///…: votes and question log
+    redis_url: str | None = None  # conversations, rate limits, Slack de-duplication
+    redis_prefix: str = "govqa:"  # every key starts with it, so deployments can share a Redis
+    redis_timeout_s: float = Field(default=0.25, gt=0, le=10)
+    # Whether a rate limit that cannot be checked (its Redis is down) lets requests through.
+    rate_limit_fail_open: bool = True
     base_url: str = "https://www.tech.gov.sg"
     web_dir: Path = DEFAULT_WEB_DIR
     reload_interval: float = Field(default=1.0, ge=0)
@@ -102,12 +109,30 @@ class Settings(BaseSettings):
     @field_validator("feedback_db")
     @classmethod
     def _check_feedback_db(cls, value: str) -> str:
-        scheme = urlsplit(value).scheme.lower()
-        if scheme.startswith("postgres"):
-            raise ValueError(
-                "a PostgreSQL feedback store is not built in yet; use a SQLite path "
-                "(see 'Scaling out' in the README)"
-            )
+        if "://" in value and not value.startswith("sqlite:///"):
+            raise ValueError("GOVQA_FEEDBACK_DB is the embedded SQLite file; put a server's "
+                             "URL in GOVQA_DATABASE_URL")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if not (value or "").strip():
+            return None
+        from chat_api.db.urls import normalise
+
+        normalise(value or "")  # raises ValueError with the reason
+        return (value or "").strip()
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("redis", "rediss", "unix") or not (parts.netloc or parts.path):
+            raise ValueError(f"not a Redis URL like redis://127.0.0.1:6379/0: {value!r}")
         return value
 
     @property
@@ -132,3 +157,15 @@ class Settings(BaseSettings):
         if value.startswith("sqlite:///"):
             value = value[len("sqlite:///") :]
         return Path(value)
+
+    @property
+    def store_url(self) -> str:
+        """Where votes and the question log go: the shared database, else the embedded file."""
+        return self.database_url or f"sqlite:///{self.feedback_path}"
+
+    @property
+    def limits_storage_uri(self) -> str:
+        """Rate-limit counters: GOVQA_STORAGE_URI when set, else the shared Redis, else memory."""
+        if self.storage_uri != "memory://" or not self.redis_url:
+            return self.storage_uri
+        return self.redis_url

@@ -32,7 +32,7 @@ from chat_api.slack_blocks import (
     escape,
     parse_feedback_value,
 )
-from chat_api.slack_gate import SlackGate
+from chat_api.slack_gate import SeenKeys, SlackGate
 from govqa.errors import GovqaError, UnknownTurn
 from retriever.records import Answer
 
@@ -94,14 +94,15 @@ class SlackConfig:
 
 
 class RecentKeys:
-    """A bounded set of keys seen in the last `ttl_s` seconds: Slack's retries repeat them."""
+    """The embedded SeenKeys: a bounded set of keys seen in the last `ttl_s` seconds, in
+    this process (Slack's retries repeat them). RedisSeenKeys shares them across replicas."""
 
     def __init__(self, ttl_s: float = 3600.0, max_size: int = 10_000) -> None:
         self.ttl_s = ttl_s
         self.max_size = max_size
         self._seen: OrderedDict[str, float] = OrderedDict()
 
-    def check_and_add(self, key: str) -> bool:
+    async def check_and_add(self, key: str) -> bool:
         """True when `key` was already seen (a duplicate); records it either way."""
         now = time.monotonic()
         while self._seen:
@@ -168,7 +169,7 @@ def build_app(
     store: FeedbackStore,
     *,
     metrics: Metrics | None = None,
-    recent: RecentKeys | None = None,
+    recent: SeenKeys | None = None,
 ) -> AsyncApp:
     """The Bolt app with every listener. Bolt does not verify signatures itself: over HTTP
     the SlackGate in front of it has, on the raw bytes; Socket Mode needs none."""
@@ -181,7 +182,7 @@ def build_app(
         request_verification_enabled=False,
         name="govqa",
     )
-    recent = recent if recent is not None else RecentKeys()
+    seen: SeenKeys = recent if recent is not None else RecentKeys()
 
     async def ask(question: str, conversation_id: str | None) -> Answer:
         engine = get_engine()
@@ -198,7 +199,7 @@ def build_app(
     ) -> BoltResponse | None:
         # Slack re-sends an event it thinks was lost, with the same event_id: answer it once.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and recent.check_and_add(f"event:{event_id}"):
+        if event_id and await seen.check_and_add(f"event:{event_id}"):
             log.info("ignoring a repeated Slack event %s", event_id)
             return BoltResponse(status=200, body="")
         # A timeout retry comes 3 s after a delivery that did arrive, maybe at another
@@ -230,7 +231,7 @@ def build_app(
 
     async def answer_message(event: dict[str, Any], client: Any, *, threaded: bool) -> None:
         channel = event["channel"]
-        if recent.check_and_add(f"message:{channel}:{event.get('ts')}"):
+        if await seen.check_and_add(f"message:{channel}:{event.get('ts')}"):
             return  # the same message can arrive as app_mention and message.im
         thread_ts = event.get("thread_ts") or (event.get("ts") if threaded else None)
         question = question_text(event.get("text", ""))
@@ -306,16 +307,18 @@ def create_slack_handler(
     get_engine: Callable[[], Engine],
     store: FeedbackStore,
     metrics: Metrics | None = None,
+    seen: SeenKeys | None = None,
 ) -> SlackHTTP | None:
     """The handler behind `POST /slack/events`, or None (and one log line) without tokens.
 
-    With `metrics`, Slack's answers and abstentions are counted with source="slack".
+    With `metrics`, Slack's answers and abstentions are counted with source="slack";
+    `seen` (this process's RecentKeys by default) remembers the events and bodies handled.
     """
     config = SlackConfig.from_settings(settings)
     if not config.http_ready:
         log.warning(NOT_CONFIGURED)
         return None
-    recent = RecentKeys()
+    recent = seen if seen is not None else RecentKeys()
     app = build_app(config, get_engine, store, metrics=metrics, recent=recent)
     return SlackHTTP(SlackGate(config.signing_secret or "", recent),
                      AsyncSlackRequestHandler(app))
@@ -329,7 +332,7 @@ class SlackHTTP:
     bolt: AsyncSlackRequestHandler
 
     async def handle(self, request: Request) -> Response:
-        refusal = self.gate.check(await request.body(), request.headers)
+        refusal = await self.gate.check(await request.body(), request.headers)
         if refusal is None:
             return await self.bolt.handle(request)  # type: ignore[no-any-return]
         if refusal.status == 200:
@@ -366,7 +369,7 @@ def run_socket_mode(settings: Any) -> None:
     slot = EngineSlot(settings.index_dir, settings.model, settings.base_url)
     slot.start(build_missing=True)
     slot.get()  # raises the load error, if any, as one line
-    store = FeedbackStore(settings.feedback_path)
+    store = FeedbackStore(settings.store_url)
 
     async def serve() -> None:
         handler = create_socket_mode_handler(config, slot.get, store)

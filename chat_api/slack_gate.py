@@ -24,7 +24,9 @@ REPLAY_WINDOW_S = 5 * 60  # Slack's own rule: a request older than this is refus
 class SeenKeys(Protocol):
     """Where signed bodies already handled are remembered (memory here; Redis when shared)."""
 
-    def check_and_add(self, key: str) -> bool: ...
+    async def check_and_add(self, key: str) -> bool:
+        """True when `key` was seen already (a duplicate); records it either way."""
+        ...
 
 
 @dataclass
@@ -50,7 +52,7 @@ class SlackGate:
         expected = "v0=" + hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected, signature)
 
-    def check(self, body: bytes, headers: Mapping[str, str]) -> Refusal | None:
+    async def check(self, body: bytes, headers: Mapping[str, str]) -> Refusal | None:
         """None when the request may go on; else why not, and with what status."""
         timestamp = headers.get("x-slack-request-timestamp") or ""
         signature = headers.get("x-slack-signature") or ""
@@ -68,7 +70,7 @@ class SlackGate:
         # re-sign them); a command or a click has none, so its signed bytes are the key.
         if kind in ("command", "interaction"):
             digest = hashlib.sha256(timestamp.encode() + b":" + body).hexdigest()
-            if self.seen.check_and_add(f"signed:{digest}"):
+            if await self.seen.check_and_add(f"signed:{digest}"):
                 log.info("ignoring a replayed Slack %s", kind)
                 return Refusal(200, "")
         return None

@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "slack": "chat_api.cli:slack",
     "bench": "bench.cli:bench",
     "reader": "reader.cli:reader",
+    "db": "chat_api.db.cli:db",
 }
 
 

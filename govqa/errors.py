@@ -49,3 +49,19 @@ class UnknownTurn(GovqaError):
     """Feedback names a conversation turn this service never answered, or answered too long ago."""
 
     status_code = 404
+
+
+class StoreUnavailable(GovqaError):
+    """The feedback database does not answer; answers go on, votes cannot be taken."""
+
+    status_code = 503
+
+
+class SchemaOutdated(GovqaError):
+    """The shared database is at an older schema revision than this govqa needs."""
+
+    status_code = 503
+
+
+class BadServiceURL(GovqaError):
+    """GOVQA_REDIS_URL or GOVQA_DATABASE_URL cannot be used as given."""

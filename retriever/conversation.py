@@ -8,6 +8,7 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from retriever.terms import STOPWORDS, words
 
@@ -72,8 +73,22 @@ def _last_answered(history: list[Turn]) -> Turn:
 CONVERSATION_TTL_S = 1800.0  # a conversation idle this long is forgotten
 
 
+class Conversations(Protocol):
+    """Where conversations live between turns: this process's memory, or Redis when several
+    replicas serve one site. Called from the answer thread, so its methods block."""
+
+    def get(self, conversation_id: str | None) -> Conversation:
+        """The conversation with this id (its last turns), or a new one."""
+        ...
+
+    def add_turn(self, conv: Conversation, turn: Turn) -> int:
+        """Append a turn; returns its number in the conversation, which feedback cites."""
+        ...
+
+
 class ConversationStore:
-    """Thread-safe LRU of conversations; idle ones expire, and each keeps its last turns."""
+    """The embedded Conversations: a thread-safe LRU in this process; idle conversations
+    expire, and each keeps its last turns."""
 
     def __init__(self, max_conversations: int = 10_000, ttl_seconds: float = CONVERSATION_TTL_S,
                  max_turns: int = 8) -> None:
@@ -90,7 +105,7 @@ class ConversationStore:
             if conversation_id and conversation_id in self._items:
                 conv = self._items.pop(conversation_id)
             else:
-                conv = Conversation(id=_valid_id(conversation_id) or uuid.uuid4().hex)
+                conv = Conversation(id=valid_id(conversation_id) or uuid.uuid4().hex)
             conv.touched = now
             self._items[conv.id] = conv
             while len(self._items) > self.max_conversations:
@@ -115,7 +130,7 @@ class ConversationStore:
         return len(self._items)
 
 
-def _valid_id(value: str | None) -> str | None:
+def valid_id(value: str | None) -> str | None:
     # Ids come from clients (widget, Slack threads): keep them short and printable.
     if value and re.fullmatch(r"[\w:.\-]{1,128}", value):
         return value

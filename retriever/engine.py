@@ -13,7 +13,13 @@ import numpy as np
 from govqa.errors import InvalidQuestion
 from retriever.calibration import Calibration, confidence
 from retriever.citations import cite
-from retriever.conversation import ConversationStore, Turn, resolve_follow_up, topic_of
+from retriever.conversation import (
+    Conversations,
+    ConversationStore,
+    Turn,
+    resolve_follow_up,
+    topic_of,
+)
 from retriever.extract import Extractor
 from retriever.lists import benefit_list, sibling_list
 from retriever.reader import READER_DIR
@@ -71,7 +77,7 @@ class Engine:
     """Answers questions from one loaded index, quoting and citing the pages."""
 
     def __init__(self, index: LoadedIndex, scorer: Scorer | None = None,
-                 conversations: ConversationStore | None = None, cache_size: int = 2048,
+                 conversations: Conversations | None = None, cache_size: int = 2048,
                  reranker: SectionRanker | None = None) -> None:
         self.index = index
         self.scorer: Scorer = scorer or FeatureScorer(Calibration.load())
@@ -79,12 +85,13 @@ class Engine:
         self.feature_scorer: Scorer = getattr(self.scorer, "prefilter", self.scorer)
         self.extractor = Extractor(index)
         self.reranker: SectionRanker = reranker or load_reranker(self.extractor)
-        self.conversations = conversations if conversations is not None else ConversationStore()
+        self.conversations: Conversations = (
+            conversations if conversations is not None else ConversationStore())
         self._vectors = _LRU(cache_size)
 
     @classmethod
     def load(cls, index_dir: Path, model: str | None = None, threads: int = 1,
-             conversations: ConversationStore | None = None, cache_size: int = 2048,
+             conversations: Conversations | None = None, cache_size: int = 2048,
              reader: Path | None = READER_DIR, reranker: SectionRanker | None = None) -> Engine:
         """The index and the scoring stage; `reader=None` serves the feature scorer alone.
         `reranker` defaults to the shipped section rerank."""

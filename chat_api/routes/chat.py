@@ -36,7 +36,8 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
         answer = await asyncio.get_running_loop().run_in_executor(
             request.app.state.answers,
             functools.partial(engine.ask, body.question, conversation_id=body.conversation_id))
-        store.log_question(answer, source="web")
+        # Off the event loop: the log may be a database across the network.
+        await asyncio.to_thread(store.log_question, answer, "web")
         metrics.count_answer(answer.answered, "web")
         return JSONResponse(answer.to_dict())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from slowapi import Limiter
@@ -25,9 +27,9 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
     ) -> JSONResponse:
         """Record whether an answer (a conversation's `turn`) helped; the comment is redacted.
         A second vote on the same answer replaces the first."""
-        row = store.add_feedback(
-            body.conversation_id, body.turn, body.helpful, body.comment, source="web"
-        )
+        row = await asyncio.to_thread(
+            store.add_feedback, body.conversation_id, body.turn, body.helpful, body.comment,
+            "web")
         return JSONResponse({"ok": True, "id": row}, status_code=201)
 
     return router

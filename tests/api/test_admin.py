@@ -138,12 +138,17 @@ def test_reload_with_an_unchanged_index(client: TestClient, admin_headers: dict[
 
 
 def test_a_server_error_is_json_without_a_stack_trace(
-    make_client: Callable[..., TestClient], tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client()
-    # The question log's table vanishes behind the service's back: a genuine 500.
-    with sqlite3.connect(tmp_path / "feedback.sqlite3") as db:
-        db.execute("DROP TABLE questions")
+    client.get("/api/search", params={"q": "DGX"})  # the engine is loaded
+
+    def bug(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("questions table of the bug")
+
+    # A bug inside the engine, not a user's error nor an outage: a genuine 500.
+    monkeypatch.setattr(client.app.state.engines.get(), "ask", bug)
 
     with caplog.at_level(logging.ERROR, logger="chat_api"):
         response = client.post(

@@ -48,15 +48,17 @@ def test_feedback_only_for_answers_the_service_gave(client: TestClient) -> None:
 
 
 def test_a_second_vote_replaces_the_first(tmp_path: Path) -> None:
-    store = FeedbackStore(tmp_path / "votes.sqlite3")
+    path = tmp_path / "votes.sqlite3"
+    store = FeedbackStore(path)
     answer = Answer(question="q", answered=True, answer="a", confidence=0.9,
                     conversation_id="c0ffee", turn=1, index_version="v1")
     store.log_question(answer)
     store.add_feedback("c0ffee", 1, True)
     store.add_feedback("c0ffee", 1, False, comment="on second thoughts, no")
     store.add_feedback("c0ffee", 1, True, source="slack", voter="U0BOB")
-    rows = store._conn.execute(
-        "SELECT source, turn, helpful, comment, voter FROM feedback ORDER BY id").fetchall()
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT source, turn, helpful, comment, voter FROM feedback ORDER BY id").fetchall()
     assert rows == [("web", 1, 0, "on second thoughts, no", ""), ("slack", 1, 1, None, "U0BOB")]
     # Past a conversation's lifetime, the answer can no longer be rated.
     with pytest.raises(UnknownTurn):
@@ -65,15 +67,25 @@ def test_a_second_vote_replaces_the_first(tmp_path: Path) -> None:
 
 
 def test_an_old_feedback_file_gains_the_voter_column_and_keeps_its_rows(tmp_path: Path) -> None:
+    # The first release's file: both tables, no voter column, no migration history.
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as db:
         db.executescript(
+            "CREATE TABLE questions (id INTEGER PRIMARY KEY, ts REAL NOT NULL, source TEXT NOT"
+            " NULL, conversation_id TEXT NOT NULL, turn INTEGER NOT NULL, question TEXT NOT NULL,"
+            " answered INTEGER NOT NULL, confidence REAL NOT NULL, index_version TEXT NOT NULL);"
+            "INSERT INTO questions VALUES (7, 1.0, 'web', 'c1', 1, 'parking?', 0, 0.1, 'v0');"
             "CREATE TABLE feedback (id INTEGER PRIMARY KEY, ts REAL NOT NULL, source TEXT NOT"
             " NULL, conversation_id TEXT NOT NULL, turn INTEGER NOT NULL, helpful INTEGER NOT"
             " NULL, comment TEXT);"
             "INSERT INTO feedback VALUES (1, 1.0, 'web', 'c1', 1, 1, NULL);"
             "INSERT INTO feedback VALUES (2, 2.0, 'web', 'c1', 1, 0, 'no');")
     store = FeedbackStore(path)
-    rows = store._conn.execute("SELECT id, helpful, comment, voter FROM feedback").fetchall()
-    assert rows == [(1, 1, None, ""), (2, 0, "no", "")]
+    assert store.stats()["top_unanswered"] == [
+        {"question": "parking?", "count": 1, "last_asked": "1970-01-01T00:00:01Z"}]
     store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT id, helpful, comment, voter FROM feedback").fetchall() == [
+            (1, 1, None, ""), (2, 0, "no", "")]
+        assert db.execute("SELECT id, question FROM questions").fetchall() == [(7, "parking?")]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]

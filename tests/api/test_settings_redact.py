@@ -43,7 +43,10 @@ def test_defaults() -> None:
     ("field", "value", "message"),
     [
         ("rate_limit", "lots", "not a rate limit like '30/minute' or 'off': 'lots'"),
-        ("feedback_db", "postgresql://db/govqa", "a PostgreSQL feedback store is not built in"),
+        ("feedback_db", "postgresql://db/govqa", "put a server's URL in GOVQA_DATABASE_URL"),
+        ("database_url", "mysql://db/govqa", "unsupported database 'mysql'"),
+        ("database_url", "postgresql+psycopg2://db/govqa", "through psycopg 3"),
+        ("redis_url", "http://cache:6379", "not a Redis URL"),
         ("storage_uri", "bogus://x", "unknown storage scheme"),
         ("workers", 0, "greater than or equal to 1"),
     ],

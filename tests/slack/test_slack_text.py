@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from chat_api.slack import RecentKeys, SlackConfig, conversation_id_for, question_text
@@ -33,9 +35,15 @@ def test_a_thread_is_a_conversation_and_a_dm_without_threads_is_one_too() -> Non
 
 def test_recent_keys_remember_repeats_within_a_bounded_size() -> None:
     recent = RecentKeys(max_size=2)
-    assert [recent.check_and_add(k) for k in ["a", "a", "b", "a"]] == [False, True, False, True]
-    assert recent.check_and_add("c") is False  # "a" is the oldest and makes room
-    assert [recent.check_and_add(k) for k in ["b", "c", "a"]] == [True, True, False]
+
+    def seen(keys: list[str]) -> list[bool]:
+        async def each() -> list[bool]:
+            return [await recent.check_and_add(k) for k in keys]
+        return asyncio.run(each())
+
+    assert seen(["a", "a", "b", "a"]) == [False, True, False, True]
+    assert seen(["c"]) == [False]  # "a" is the oldest and makes room
+    assert seen(["b", "c", "a"]) == [True, True, False]
 
 
 def test_slack_config_reads_settings_and_needs_both_http_tokens() -> None:

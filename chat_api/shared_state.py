@@ -1,0 +1,61 @@
+"""What the app keeps outside its process when several replicas serve one site, built once."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chat_api.dependency import Dependency
+from chat_api.feedback import FeedbackStore
+from chat_api.metrics import Metrics
+from chat_api.settings import Settings
+
+if TYPE_CHECKING:
+    import redis
+    import redis.asyncio as aioredis
+
+    from chat_api.slack_gate import SeenKeys
+    from retriever.conversation import Conversations
+
+FLUSH_EVERY_S = 2.0  # how soon questions buffered during a database outage are written
+
+
+@dataclass
+class SharedState:
+    """Redis-backed conversations and Slack de-duplication when GOVQA_REDIS_URL is set;
+    None for each means this process keeps its own."""
+
+    conversations: Conversations | None = None
+    seen: SeenKeys | None = None
+    redis_health: Dependency | None = None
+    _clients: tuple[redis.Redis, aioredis.Redis] | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, metrics: Metrics) -> SharedState:
+        if not settings.redis_url:
+            return cls()
+        from chat_api.redis_state import RedisConversations, RedisSeenKeys, clients
+
+        health = Dependency("Redis", metrics.dependency("redis"))
+        sync_client, async_client = clients(settings.redis_url, settings.redis_timeout_s)
+        return cls(
+            conversations=RedisConversations(sync_client, health, settings.redis_prefix),
+            seen=RedisSeenKeys(async_client, health, settings.redis_prefix),
+            redis_health=health,
+            _clients=(sync_client, async_client),
+        )
+
+    async def close(self) -> None:
+        if self._clients is not None:
+            sync_client, async_client = self._clients
+            sync_client.close()
+            await async_client.aclose()
+
+
+async def flush_question_log(store: FeedbackStore, every_s: float = FLUSH_EVERY_S) -> None:
+    """Write questions buffered while the database was down, as soon as it is back."""
+    while True:
+        await asyncio.sleep(every_s)
+        if store.pending:
+            await asyncio.to_thread(store.flush)
