@@ -95,8 +95,9 @@ class Server:
 
 
 def start_server(index_dir: Path, workdir: Path, rate_limit: str = "off",
-                 wait_for: str = "/readyz") -> Server:
-    """Start the real `govqa serve` on a free port and wait until `wait_for` answers 200."""
+                 wait_for: str = "/readyz", extra_env: dict[str, str] | None = None) -> Server:
+    """Start the real `govqa serve` on a free port and wait until `wait_for` answers 200;
+    `extra_env` adds GOVQA_*/SLACK_* settings."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     feedback_db = workdir / "feedback.sqlite3"
@@ -106,6 +107,7 @@ def start_server(index_dir: Path, workdir: Path, rate_limit: str = "off",
         "GOVQA_FEEDBACK_DB": str(feedback_db),
         "GOVQA_ADMIN_TOKEN": ADMIN_TOKEN,
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     log_path = workdir / "serve.log"
     log = log_path.open("wb")

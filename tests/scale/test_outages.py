@@ -1,0 +1,113 @@
+"""The app with Redis or PostgreSQL cut away: answers go on, and each loss shows in /metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import ANSWERABLE, api_settings, wait_ready
+from tests.scale.conftest import TcpProxy
+
+FOLLOW_UP = "when was it held?"
+
+
+@pytest.fixture
+def shared_app(tmp_path: Path, sample_index_dir: Path, redis_prefix: str,
+               database_url: str) -> Iterator[Callable[..., TestClient]]:
+    """`shared_app(redis_port=…, database_port=…, **settings)`: the real app, in process,
+    on Redis and PostgreSQL reached through the given ports."""
+    from chat_api.main import create_app
+
+    opened: list[TestClient] = []
+
+    def make(redis_port: int = 6379, database_port: int = 5432, **overrides: Any) -> TestClient:
+        settings = api_settings(
+            sample_index_dir, tmp_path / "unused.sqlite3", reader="off",
+            redis_url=f"redis://127.0.0.1:{redis_port}/0", redis_prefix=redis_prefix,
+            database_url=database_url.replace(":5432/", f":{database_port}/"), **overrides)
+        client = TestClient(create_app(settings), raise_server_exceptions=False)
+        client.__enter__()
+        opened.append(client)
+        wait_ready(client)
+        return client
+
+    yield make
+    for client in reversed(opened):
+        client.__exit__(None, None, None)
+
+
+def _ask(client: TestClient, question: str, conversation_id: str | None = None) -> Any:
+    response = client.post("/api/chat", json={"question": question,
+                                              "conversation_id": conversation_id})
+    return response
+
+
+def test_the_rate_limit_holds_across_apps_sharing_redis(shared_app) -> None:  # type: ignore[no-untyped-def]
+    one, two = shared_app(rate_limit="3/minute"), shared_app(rate_limit="3/minute")
+    statuses = [_ask(c, ANSWERABLE).status_code for c in (one, two, one, two)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_without_redis_answers_go_on_and_the_limit_fails_open(
+        shared_app, proxy: Callable[[str, int], TcpProxy]) -> None:  # type: ignore[no-untyped-def]
+    gate = proxy("127.0.0.1", 6379)
+    client = shared_app(redis_port=gate.port, rate_limit="2/minute")
+    first = _ask(client, ANSWERABLE).json()
+    gate.cut()
+    answers = [_ask(client, FOLLOW_UP, first["conversation_id"]) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]  # past the limit: fails open
+    lost = answers[0].json()
+    # Answered, without the memory of the first turn: a new conversation.
+    assert lost["conversation_id"] != first["conversation_id"] and lost["turn"] == 1
+    assert lost["resolved_question"] is None
+    metrics = client.get("/metrics").text
+    assert 'govqa_dependency_up{dependency="redis"} 0.0' in metrics
+    assert 'govqa_dependency_up{dependency="database"} 1.0' in metrics
+
+
+def test_a_limit_set_to_fail_closed_refuses_while_redis_is_down(
+        shared_app, proxy: Callable[[str, int], TcpProxy]) -> None:  # type: ignore[no-untyped-def]
+    gate = proxy("127.0.0.1", 6379)
+    client = shared_app(redis_port=gate.port, rate_limit="30/minute", rate_limit_fail_open=False)
+    assert _ask(client, ANSWERABLE).status_code == 200
+    gate.cut()
+    refused = _ask(client, ANSWERABLE)
+    assert refused.status_code == 503
+    body = refused.json()
+    assert (body["error"], body["message"]) == (
+        "rate_limiter_unavailable",
+        "requests cannot be rate-limited right now, so they are refused; try again shortly")
+
+
+def test_without_postgresql_votes_get_503_and_answers_go_on(
+        shared_app, proxy: Callable[[str, int], TcpProxy]) -> None:  # type: ignore[no-untyped-def]
+    gate = proxy("127.0.0.1", 5432)
+    client = shared_app(database_port=gate.port)
+    before = _ask(client, ANSWERABLE).json()
+    gate.cut()
+    answer = _ask(client, ANSWERABLE)
+    assert answer.status_code == 200 and answer.json()["answered"]
+    vote = client.post("/api/feedback", json={"conversation_id": before["conversation_id"],
+                                              "turn": before["turn"], "helpful": True})
+    assert vote.status_code == 503
+    assert vote.headers["retry-after"] == "1"
+    body = vote.json()
+    assert (body["error"], body["message"]) == (
+        "store_unavailable",
+        "feedback cannot be recorded right now: the database does not answer; the answer "
+        "itself is unaffected, try the vote again shortly")
+    metrics = client.get("/metrics").text
+    assert 'govqa_dependency_up{dependency="database"} 0.0' in metrics
+    assert "govqa_question_log_buffered 1.0" in metrics
+
+    gate.restore()
+    store = client.app.state.store  # type: ignore[attr-defined]
+    store.health.retry_after_s = 0
+    assert store.flush() == 1  # what the app's own flusher does every 2 s
+    assert client.post("/api/feedback", json={
+        "conversation_id": answer.json()["conversation_id"], "turn": 1,
+        "helpful": False}).status_code == 201
