@@ -59,11 +59,18 @@ class FeedbackStore:
     def log_question(self, answer: Answer, source: str = "web") -> None:
         """Record one answered or abstained question. Never raises: while the database is
         down the row waits in memory (bounded; what overflows is counted and logged)."""
+        cited = answer.citations[0] if answer.answered and answer.citations else None
         row = {
             "ts": time.time(), "source": source, "conversation_id": answer.conversation_id,
             "turn": answer.turn, "question": redact(answer.question),
             "answered": int(answer.answered), "confidence": float(answer.confidence),
             "index_version": answer.index_version,
+            # The answer is the site's own text, quoted: nothing of the visitor's to redact.
+            "answer": answer.answer if answer.answered else None,
+            "cite_title": cited.title if cited else None,
+            "cite_section": cited.section if cited else None,
+            "cite_url": cited.url if cited else None,
+            "latency_ms": round(float(answer.took_ms), 3),
         }
         with self._lock:
             self._pending.append(row)

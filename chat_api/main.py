@@ -22,7 +22,7 @@ from chat_api.errors import install_error_handlers
 from chat_api.feedback import FeedbackStore
 from chat_api.metrics import Metrics
 from chat_api.middleware import RequestContextMiddleware
-from chat_api.routes import admin, chat, feedback, health, search, web
+from chat_api.routes import admin, chat, dashboard, feedback, health, search, web
 from chat_api.routes.limits import build_limiter
 from chat_api.settings import Settings
 from chat_api.shared_state import SharedState, flush_question_log
@@ -121,6 +121,7 @@ def create_app(
     app.include_router(search.build_router(limiter, settings))
     app.include_router(feedback.build_router(limiter, settings))
     app.include_router(admin.build_router())
+    app.include_router(dashboard.build_router(settings.web_dir))
     app.include_router(health.build_router())
     _mount_slack(app, settings, slot, store, metrics, shared)
     app.include_router(web.build_router(settings))
@@ -131,7 +132,7 @@ def create_app(
         allow_origins=settings.cors_origin_list,
         allow_origin_regex=settings.cors_origin_regex,
         allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
+        allow_headers=["Content-Type", "Authorization", "X-Request-ID", "X-GovQA-Channel"],
         expose_headers=["X-Request-ID", "Retry-After"],
         max_age=600,
     )

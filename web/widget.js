@@ -289,7 +289,9 @@
     var timedOut = false;
     var timer = setTimeout(function () { timedOut = true; ctrl.abort(); }, TIMEOUT_MS);
     var p = fetch(API + path, {
-      method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+                 "X-GovQA-Channel": "widget" },
       body: JSON.stringify(body), signal: ctrl.signal, credentials: "omit",
     }).then(function (res) {
       if (res.ok) return res.json();

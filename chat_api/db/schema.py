@@ -17,8 +17,15 @@ questions = Table(
     Column("answered", Integer, nullable=False),
     Column("confidence", Float, nullable=False),
     Column("index_version", String(64), nullable=False),
+    # Since revision 0003; NULL on older rows.
+    Column("answer", Text),
+    Column("cite_title", Text),
+    Column("cite_section", Text),
+    Column("cite_url", Text),
+    Column("latency_ms", Float),
     Index("questions_unanswered", "answered", "question"),
     Index("questions_turn", "conversation_id", "turn"),
+    Index("questions_ts", "ts"),
 )
 
 feedback = Table(

@@ -14,6 +14,8 @@ from chat_api.routes.limits import limited
 from chat_api.schemas import ERRORS, ChatRequest, ChatResponse
 from chat_api.settings import Settings
 
+CHANNEL_HEADER = "X-GovQA-Channel"
+
 
 def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
     router = APIRouter(tags=["chat"])
@@ -36,9 +38,11 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
         answer = await asyncio.get_running_loop().run_in_executor(
             request.app.state.answers,
             functools.partial(engine.ask, body.question, conversation_id=body.conversation_id))
+        # The widget says who it is, so editors can tell its visitors from API callers.
+        channel = "widget" if request.headers.get(CHANNEL_HEADER) == "widget" else "api"
         # Off the event loop: the log may be a database across the network.
-        await asyncio.to_thread(store.log_question, answer, "web")
-        metrics.count_answer(answer.answered, "web")
+        await asyncio.to_thread(store.log_question, answer, channel)
+        metrics.count_answer(answer.answered, channel)
         return JSONResponse(answer.to_dict())
 
     return router

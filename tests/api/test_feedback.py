@@ -88,4 +88,4 @@ def test_an_old_feedback_file_gains_the_voter_column_and_keeps_its_rows(tmp_path
         assert db.execute("SELECT id, helpful, comment, voter FROM feedback").fetchall() == [
             (1, 1, None, ""), (2, 0, "no", "")]
         assert db.execute("SELECT id, question FROM questions").fetchall() == [(7, "parking?")]
-        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]

@@ -235,8 +235,8 @@ def test_metrics_count_requests_by_route_and_answers_by_outcome(
     assert requests("<unmatched>", "404", "GET") == 1  # unknown paths never become labels
     assert samples[("govqa_http_request_duration_seconds_count",
                     (("method", "POST"), ("route", "/api/chat")))] == 3
-    assert samples[("govqa_answers_total", (("outcome", "answered"), ("source", "web")))] == 1
-    assert samples[("govqa_answers_total", (("outcome", "abstained"), ("source", "web")))] == 1
+    assert samples[("govqa_answers_total", (("outcome", "answered"), ("source", "api")))] == 1
+    assert samples[("govqa_answers_total", (("outcome", "abstained"), ("source", "api")))] == 1
     assert samples[("govqa_ready", ())] == 1
     assert samples[("process_resident_memory_bytes", ())] > 0
 

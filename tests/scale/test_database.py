@@ -41,7 +41,7 @@ def test_an_empty_database_is_migrated_at_start_up(database_url: str) -> None:
     # Asked as often: the most recently asked first.
     assert [(g["question"], g["count"]) for g in stats["top_unanswered"]] == [
         ("parking?", 1), ("Parking? email me at [email]", 1)]
-    assert _rows(database_url, "SELECT version_num FROM alembic_version") == [("0002",)]
+    assert _rows(database_url, "SELECT version_num FROM alembic_version") == [("0003",)]
     assert _rows(database_url, "SELECT comment, voter FROM feedback") == [
         ("thanks, call [phone]", "")]
 
@@ -51,8 +51,8 @@ def test_govqa_db_upgrade_migrates_once(database_url: str, run_cli, monkeypatch)
     rc, out, err = run_cli("db", "upgrade")
     assert (rc, err) == (0, "")
     where = database_url.replace("postgresql://", "postgresql+psycopg://")
-    assert out == f"{where}: revision none -> 0002\n"
-    assert run_cli("db", "upgrade") == (0, f"{where} is at revision 0002, the newest\n", "")
+    assert out == f"{where}: revision none -> 0003\n"
+    assert run_cli("db", "upgrade") == (0, f"{where} is at revision 0003, the newest\n", "")
 
 
 def test_a_shared_database_at_an_older_revision_waits_for_govqa_db_upgrade(
@@ -67,7 +67,7 @@ def test_a_shared_database_at_an_older_revision_waits_for_govqa_db_upgrade(
     with pytest.raises(SchemaOutdated) as refused:
         FeedbackStore(database_url)
     assert str(refused.value) == (
-        "the database at GOVQA_DATABASE_URL is at revision 0001, this govqa needs 0002: run "
+        "the database at GOVQA_DATABASE_URL is at revision 0001, this govqa needs 0003: run "
         "`govqa db upgrade` once, then start the replicas")
     monkeypatch.setenv("GOVQA_DATABASE_URL", database_url)
     assert run_cli("db", "upgrade")[0] == 0

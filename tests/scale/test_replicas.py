@@ -73,7 +73,7 @@ def test_two_replicas_serve_one_conversation_one_limit_one_slack_one_database(
         votes = db.execute("SELECT turn, helpful FROM feedback ORDER BY turn").fetchall()
         logged = db.execute("SELECT turn, source FROM questions ORDER BY turn").fetchall()
     assert votes == [(1, 1), (2, 0), (3, 1), (4, 0)]
-    assert logged == [(1, "web"), (2, "web"), (3, "web"), (4, "web")]
+    assert logged == [(1, "api"), (2, "api"), (3, "api"), (4, "api")]
 
     # The limit counts both replicas' requests: 4 so far, 2 more allowed, then 429 anywhere.
     assert [_chat(s, QUESTION).status_code for s in (one, two, one, two)] == [200, 200, 429, 429]
@@ -95,5 +95,5 @@ def test_two_replicas_serve_one_conversation_one_limit_one_slack_one_database(
     with psycopg.connect(database_url) as db:
         sources = db.execute("SELECT source, count(*) FROM questions GROUP BY source"
                              " ORDER BY source").fetchall()
-    assert sources == [("slack", 2), ("web", 6)]
+    assert sources == [("api", 6), ("slack", 2)]
     assert json.loads(httpx.get(f"{two.url}/readyz").text)["status"] == "ready"
