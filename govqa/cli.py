@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "bench": "bench.cli:bench",
     "reader": "reader.cli:reader",
     "db": "chat_api.db.cli:db",
+    "insights": "chat_api.insights_cli:insights",
 }
 
 

@@ -87,8 +87,12 @@ def _insights(request: Request, store: Any, f: Filters) -> Insights:
         return np.stack([engine.encode(t) for t in texts])
 
     def suggest(text: str) -> list[dict[str, str]]:
-        return [{"title": h.chunk.page_title, "section": h.chunk.section_title,
-                 "url": h.chunk.url} for h in engine.search(text, k=3)]
+        # What the bot offered instead: one link per section, as in its abstentions.
+        seen: dict[str, dict[str, str]] = {}
+        for h in engine.search(text, k=6):
+            seen.setdefault(h.chunk.url, {"title": h.chunk.page_title,
+                                          "section": h.chunk.section_title, "url": h.chunk.url})
+        return list(seen.values())[:3]
 
     ready = engine is not None
     return collect(store.engine, f, encode if ready else None, suggest if ready else None)
