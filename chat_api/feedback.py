@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,11 @@ class FeedbackStore:
     """
 
     def __init__(self, url: str | Path, *, buffer_rows: int = BUFFER_ROWS,
-                 on_change: Any = None, on_buffer: Any = None, on_drop: Any = None) -> None:
+                 on_change: Callable[[bool], None] | None = None,
+                 on_buffer: Callable[[int], None] | None = None,
+                 on_drop: Callable[[int], None] | None = None) -> None:
+        """`on_change(up)`, `on_buffer(rows waiting)` and `on_drop(rows lost)` report the
+        store's health, e.g. to Prometheus gauges."""
         url = str(url)
         self.url = url if "://" in url else sqlite_url(url)
         self.engine: Engine = connect(self.url)
@@ -43,8 +48,8 @@ class FeedbackStore:
         self.buffer_rows = buffer_rows
         self._pending: deque[dict[str, Any]] = deque()
         self._lock = threading.Lock()  # one flush at a time, in order
-        self._on_buffer = on_buffer or (lambda n: None)
-        self._on_drop = on_drop or (lambda n: None)
+        self._on_buffer: Callable[[int], None] = on_buffer or (lambda n: None)
+        self._on_drop: Callable[[int], None] = on_drop or (lambda n: None)
         self.dropped = 0
         try:
             migrate.prepare(self.engine)

@@ -342,14 +342,15 @@ class SlackHTTP:
 
 
 def create_socket_mode_handler(
-    config: SlackConfig, get_engine: Callable[[], Engine], store: FeedbackStore
+    config: SlackConfig, get_engine: Callable[[], Engine], store: FeedbackStore,
+    seen: SeenKeys | None = None,
 ) -> AsyncSocketModeHandler:
     """A Socket Mode connection for the same bot, for workspaces without a public URL."""
     if not (config.bot_token and config.app_token):
         raise GovqaError(
             "Slack Socket Mode is not configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN"
         )
-    app = build_app(config, get_engine, store)
+    app = build_app(config, get_engine, store, recent=seen)
     return AsyncSocketModeHandler(app, app_token=config.app_token)
 
 
@@ -360,19 +361,25 @@ def run_socket_mode(settings: Any) -> None:
     the index directory is picked up here too.
     """
     from chat_api.engines import EngineSlot, watch_index
+    from chat_api.metrics import Metrics
+    from chat_api.shared_state import SharedState
 
     config = SlackConfig.from_settings(settings)
     if not (config.bot_token and config.app_token):
         raise GovqaError(
             "Slack Socket Mode is not configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN"
         )
-    slot = EngineSlot(settings.index_dir, settings.model, settings.base_url)
+    # Slack spreads events over every Socket Mode connection an app opens: with Redis, all
+    # the `govqa slack` processes share conversations and the events already answered.
+    shared = SharedState.build(settings, Metrics())
+    slot = EngineSlot(settings.index_dir, settings.model, settings.base_url,
+                      conversations=shared.conversations)
     slot.start(build_missing=True)
     slot.get()  # raises the load error, if any, as one line
     store = FeedbackStore(settings.store_url)
 
     async def serve() -> None:
-        handler = create_socket_mode_handler(config, slot.get, store)
+        handler = create_socket_mode_handler(config, slot.get, store, seen=shared.seen)
         # Referenced here until exit, so the task is not garbage-collected while it runs.
         watcher = None
         if settings.reload_interval > 0:
@@ -384,6 +391,7 @@ def run_socket_mode(settings: Any) -> None:
             if watcher is not None:
                 watcher.cancel()
             await handler.close_async()
+            await shared.close()
 
     try:
         asyncio.run(serve())
