@@ -64,11 +64,15 @@ def _engine_helpers(engine: Any) -> tuple[Encode, Suggest]:
 
     def suggest(text: str) -> list[dict[str, str]]:
         try:
-            hits = engine.search(text, k=3)
+            hits = engine.search(text, k=6)
         except InvalidQuestion:  # a logged question longer, once redacted, than one may ask
             return []
-        return [{"title": h.chunk.page_title, "section": h.chunk.section_title,
-                 "url": h.chunk.url} for h in hits]
+        # As the dashboard offers them: one link per section, though it has several chunks.
+        seen: dict[str, dict[str, str]] = {}
+        for h in hits:
+            seen.setdefault(h.chunk.url, {"title": h.chunk.page_title,
+                                          "section": h.chunk.section_title, "url": h.chunk.url})
+        return list(seen.values())[:3]
 
     return encode, suggest
 
@@ -79,6 +83,14 @@ def _when(iso: str) -> str:
 
 def _place(title: str | None, section: str | None) -> str:
     return " › ".join(p for p in (title, section) if p) or "—"
+
+
+def _linked(label: str, url: str) -> Any:
+    from rich.text import Text
+
+    text = Text(label)
+    text.append(f"\n  {url}", style="dim")
+    return text
 
 
 def _ms(value: float | None) -> str:
@@ -103,7 +115,7 @@ def _console() -> Any:
     return Console(width=width, highlight=False, emoji=False)
 
 
-def render(data: Insights, top: int) -> None:
+def render(data: Insights) -> None:
     """Print `data` as the dashboard's tables. Every cell holding a visitor's words or a
     page's is a Text, so "[bold]" or "[link=…]" in them is printed as typed."""
     from rich import box
@@ -148,7 +160,7 @@ def render(data: Insights, top: int) -> None:
 
     gaps = table("Content gaps", "asked as", "times", "last asked (UTC)",
                  "closest sections", right=("times",))
-    for g in data.gaps[:top]:
+    for g in data.gaps:
         asked = Text(g["question"])
         for variant in g["variants"]:
             asked.append(f"\n  also: {variant}", style="dim")
@@ -159,21 +171,49 @@ def render(data: Insights, top: int) -> None:
 
     disliked = table("Answers visitors disliked", "when (UTC)", "channel", "question",
                      "cited section", "comment")
-    for d in data.disliked[:top]:
+    for d in data.disliked:
         disliked.add_row(_when(d["when"]), Text(d["channel"] or ""), Text(d["question"]),
                          Text(_place(d["title"], d["section"])), Text(d["comment"] or ""))
     show(disliked, "no 👎 in this range")
 
-    sections = table("Most-cited sections", "section", "url", "times", right=("times",))
-    for s in data.sections[:top]:
-        sections.add_row(Text(_place(s["title"], s["section"])), Text(s["url"]),
-                         str(s["count"]))
+    # Each URL on its own line under its title, so it is not folded into a narrow column.
+    sections = table("Most-cited sections", "section", "times", right=("times",))
+    for s in data.sections:
+        sections.add_row(_linked(_place(s["title"], s["section"]), s["url"]), str(s["count"]))
     show(sections, "no answers cited a section in this range")
 
-    pages = table("Most-cited pages", "page", "url", "times", right=("times",))
-    for p in data.pages[:top]:
-        pages.add_row(Text(p["title"] or "—"), Text(p["url"]), str(p["count"]))
+    pages = table("Most-cited pages", "page", "times", right=("times",))
+    for p in data.pages:
+        pages.add_row(_linked(p["title"] or "—", p["url"]), str(p["count"]))
     show(pages, "no answers cited a page in this range")
+
+
+def _open_store(url: str) -> Any:
+    """The log's database, migrated as `govqa serve` would; a failure is one line, not
+    FeedbackStore's warning about carrying on without it (a report cannot)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from chat_api.db import migrate
+    from chat_api.db.urls import connect, is_sqlite, normalise, sqlite_path
+    from govqa.errors import StoreUnavailable
+
+    url = normalise(url)
+    path = sqlite_path(url) if is_sqlite(url) else None
+    if path is not None and not path.exists():
+        # Most likely run from another folder than the server's: an empty report would
+        # read as "nobody asked anything", and a stray empty file would be left behind.
+        raise StoreUnavailable(f"no question log at {path}: set GOVQA_FEEDBACK_DB to the "
+                               f"file `govqa serve` writes, or GOVQA_DATABASE_URL")
+    engine = connect(url)
+    try:
+        migrate.prepare(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StoreUnavailable(f"insights are unavailable: {where} does not answer "
+                               f"({reason})") from None
+    return engine
 
 
 @click.command()
@@ -193,8 +233,6 @@ def insights(since: str, until: str | None, channel: str, index_dir: Path | None
     """What visitors asked, what went unanswered or disliked, and which pages answered:
     the /admin dashboard's summary (GOVQA_DATABASE_URL, else GOVQA_FEEDBACK_DB)."""
     from chat_api.cli import load_settings
-    from chat_api.db.urls import is_sqlite, normalise, sqlite_path
-    from chat_api.feedback import FeedbackStore
     from chat_api.insights import collect
     from govqa.errors import IndexMissing
     from retriever.engine import Engine
@@ -202,31 +240,23 @@ def insights(since: str, until: str | None, channel: str, index_dir: Path | None
     start, end = parse_range(since, until)
     f = Filters(start, end, None if channel.lower() == "all" else channel.lower())
     settings = load_settings()
-    url = normalise(settings.store_url)
-    path = sqlite_path(url) if is_sqlite(url) else None
-    if path is not None and not path.exists():
-        # Most likely run from another folder than the server's: say so, not just zeros.
-        click.echo(f"note: no question log at {path} yet (GOVQA_FEEDBACK_DB); "
-                   f"nothing has been asked there", err=True)
-
-    index = index_dir or settings.index_dir
-    encode: Encode | None = None
-    suggest: Suggest | None = None
+    db = _open_store(settings.store_url)
     try:
-        engine = Engine.load(index, model=settings.model, threads=settings.engine_threads,
-                             reader=None)
-    except IndexMissing:
-        click.echo(f"note: no index in {index}: gaps are grouped by their words only, "
-                   f"without suggested sections", err=True)
-    else:
-        encode, suggest = _engine_helpers(engine)
-
-    store = FeedbackStore(url)
-    try:
-        data = collect(store.engine, f, encode, suggest, top=top)
+        index = index_dir or settings.index_dir
+        encode: Encode | None = None
+        suggest: Suggest | None = None
+        try:
+            engine = Engine.load(index, model=settings.model, threads=settings.engine_threads,
+                                 reader=None)
+        except IndexMissing:
+            click.echo(f"note: no index in {index}: gaps are grouped by their words only, "
+                       f"without suggested sections", err=True)
+        else:
+            encode, suggest = _engine_helpers(engine)
+        data = collect(db, f, encode, suggest, top=top)
     finally:
-        store.close()
+        db.dispose()
     if as_json:
         click.echo(json.dumps(data.to_dict(), ensure_ascii=False, indent=2))
     else:
-        render(data, top)
+        render(data)
