@@ -202,7 +202,8 @@ def build_router(web_dir: Path) -> APIRouter:
                            samesite="strict")
         return done
 
-    @router.get("/admin/api/insights", dependencies=editor)
+    # The dashboard's own data, not the public API: out of the OpenAPI spec like /admin.
+    @router.get("/admin/api/insights", dependencies=editor, include_in_schema=False)
     async def insights(request: Request, store: StoreDep, since: Since = None,
                        until: Until = None, channel: Channel = None) -> JSONResponse:
         """What the dashboard shows, as JSON: per day, gaps, dislikes and citations."""

@@ -96,7 +96,7 @@ def test_govqa_serve_answers_over_http(served: str) -> None:
             ).status_code == 200
     metrics = httpx.get(f"{served}/metrics", timeout=30).text
     assert 'govqa_http_requests_total{method="POST",route="/api/chat",status="200"} 8.0' in metrics
-    assert 'govqa_answers_total{outcome="answered",source="web"} 8.0' in metrics
+    assert 'govqa_answers_total{outcome="answered",source="api"} 8.0' in metrics
 
     page = httpx.get(f"{served}/", timeout=30)
     assert page.status_code == 200 and '<script src="/widget.js"' in page.text

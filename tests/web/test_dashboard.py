@@ -167,7 +167,9 @@ def test_the_dashboard_works_from_the_keyboard(
         seeded: tuple[Server, dict[str, Any]], open_page: Callable[..., Any]) -> None:
     server, _ = seeded
     page = open_page(server, width=1300, height=2400, path="/admin")
-    page.keyboard.type(ADMIN_TOKEN)  # the token field has focus on arrival
+    # The token field takes the focus on arrival (autofocus), so typing goes straight in.
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'token'")
+    page.keyboard.type(ADMIN_TOKEN)
     page.keyboard.press("Enter")
     page.wait_for_selector("body[data-loaded]")
 
