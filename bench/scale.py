@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from bench.perf_http import free_port, wrk_available
-from bench.soak import FOLLOW_UPS, _questions
+from bench.soak import FOLLOW_UPS, LUA_REQUEST, _questions
 
 REPO = Path(__file__).resolve().parents[1]
 WORKERS = 2
@@ -52,18 +52,7 @@ function init(args)
   pending = nil
   math.randomseed(os.time() + math.floor(os.clock() * 1e6))
 end
-request = function()
-  n = n + 1
-  local body
-  if pending then
-    body = string.format('{"question": "%%s", "conversation_id": "%%s"}',
-                         follow_ups[(n %% #follow_ups) + 1], pending)
-    pending = nil
-  else
-    body = bodies[(n %% #bodies) + 1]
-  end
-  return wrk.format("POST", "/api/chat", {["Content-Type"] = "application/json"}, body)
-end
+%(request)s
 response = function(status, headers, body)
   if status >= 500 then server_errors = server_errors + 1 end
   if status ~= 200 then return end
@@ -535,7 +524,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="govqa-scale-") as tmp_name:
         tmp = Path(tmp_name)
         script = tmp / "scale.lua"
-        script.write_text(SCRIPT % {"bodies": bodies, "follow_ups": follow_ups})
+        script.write_text(SCRIPT % {"bodies": bodies, "follow_ups": follow_ups,
+                                      "request": LUA_REQUEST})
         try:
             # Checked and created before (a) runs, so an unreachable server fails at once.
             with SharedState(args.redis_url, args.postgres_url) as shared:

@@ -28,6 +28,23 @@ FOLLOW_UPS = ("when was it?", "who runs it?", "how do I sign up?", "tell me more
               "where is it?", "what about businesses?")
 MAX_RSS_GROWTH = 0.20
 
+# wrk's request(): a question from the mix, or a follow-up in the conversation the last
+# answer opened ("pending"); shared by every bench that drives /api/chat with wrk.
+LUA_REQUEST = """\
+request = function()
+  n = n + 1
+  local body
+  if pending then
+    body = string.format('{"question": "%s", "conversation_id": "%s"}',
+                         follow_ups[(n % #follow_ups) + 1], pending)
+    pending = nil
+  else
+    body = bodies[(n % #bodies) + 1]
+  end
+  return wrk.format("POST", "/api/chat", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
 # Globals, not locals: wrk reads each thread's counters with thread:get() at the end.
 SCRIPT = """
 local bodies = {%(bodies)s}
@@ -46,18 +63,7 @@ end
 function delay()
   return pause_ms
 end
-request = function()
-  n = n + 1
-  local body
-  if pending then
-    body = string.format('{"question": "%%s", "conversation_id": "%%s"}',
-                         follow_ups[(n %% #follow_ups) + 1], pending)
-    pending = nil
-  else
-    body = bodies[(n %% #bodies) + 1]
-  end
-  return wrk.format("POST", "/api/chat", {["Content-Type"] = "application/json"}, body)
-end
+%(request)s
 response = function(status, headers, body)
   if status >= 500 then server_errors = server_errors + 1 end
   local id = body:match('"conversation_id":%%s*"([%%w:._-]+)"')
@@ -112,7 +118,8 @@ def soak(index: Path, minutes: int, rate: int, workers: int, connections: int,
     # Each connection waits this long between requests: `connections` of them make `rate`.
     pause_ms = max(1, round(1000 * connections / rate))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write(SCRIPT % {"bodies": bodies, "follow_ups": follow_ups, "pause_ms": pause_ms})
+        fh.write(SCRIPT % {"bodies": bodies, "follow_ups": follow_ups, "pause_ms": pause_ms,
+                          "request": LUA_REQUEST})
         script = fh.name
     windows = []
     try:
