@@ -202,3 +202,26 @@ def group_gaps(unanswered: list[tuple[float, str]], encode: Encode | None,
         })
     out.sort(key=lambda g: (g["count"], g["last_asked"]), reverse=True)
     return out[:top]
+
+
+def engine_lookups(engine: Any) -> tuple[Encode, Suggest]:
+    """`encode` and `suggest` from a serving Engine, for the dashboard and `govqa insights`."""
+    from govqa.errors import InvalidQuestion
+
+    def encode(texts: list[str]) -> np.ndarray:
+        # One batched pass: a month's gaps can hold thousands of distinct wordings.
+        return np.asarray(engine.index.encoder.encode(texts))
+
+    def suggest(text: str) -> list[dict[str, str]]:
+        try:
+            hits = engine.search(text, k=6)
+        except InvalidQuestion:  # a logged question longer, once redacted, than one may ask
+            return []
+        # What the bot offered instead: one link per section, though it has several chunks.
+        seen: dict[str, dict[str, str]] = {}
+        for h in hits:
+            seen.setdefault(h.chunk.url, {"title": h.chunk.page_title,
+                                          "section": h.chunk.section_title, "url": h.chunk.url})
+        return list(seen.values())[:3]
+
+    return encode, suggest

@@ -13,7 +13,15 @@ from typing import Any
 
 import click
 
-from chat_api.insights import CHANNELS, DAY_S, Encode, Filters, Insights, Suggest
+from chat_api.insights import (
+    CHANNELS,
+    DAY_S,
+    Encode,
+    Filters,
+    Insights,
+    Suggest,
+    engine_lookups,
+)
 
 DURATION = re.compile(r"(\d+)([hdw])")
 ALL_DAYS_UP_TO = 14  # a range this short lists its quiet days too; a longer one only busy ones
@@ -53,28 +61,6 @@ def parse_range(since: str, until: str | None, now: float | None = None) -> tupl
     if start >= end:
         raise click.BadParameter(f"{since!r} starts after --until ends", param_hint="--since")
     return float(start), float(end)
-
-
-def _engine_helpers(engine: Any) -> tuple[Encode, Suggest]:
-    from govqa.errors import InvalidQuestion
-
-    def encode(texts: list[str]) -> Any:
-        # One batched pass: a month's gaps can hold thousands of distinct wordings.
-        return engine.index.encoder.encode(texts)
-
-    def suggest(text: str) -> list[dict[str, str]]:
-        try:
-            hits = engine.search(text, k=6)
-        except InvalidQuestion:  # a logged question longer, once redacted, than one may ask
-            return []
-        # As the dashboard offers them: one link per section, though it has several chunks.
-        seen: dict[str, dict[str, str]] = {}
-        for h in hits:
-            seen.setdefault(h.chunk.url, {"title": h.chunk.page_title,
-                                          "section": h.chunk.section_title, "url": h.chunk.url})
-        return list(seen.values())[:3]
-
-    return encode, suggest
 
 
 def _when(iso: str) -> str:
@@ -252,7 +238,7 @@ def insights(since: str, until: str | None, channel: str, index_dir: Path | None
             click.echo(f"note: no index in {index}: gaps are grouped by their words only, "
                        f"without suggested sections", err=True)
         else:
-            encode, suggest = _engine_helpers(engine)
+            encode, suggest = engine_lookups(engine)
         data = collect(db, f, encode, suggest, top=top)
     finally:
         db.dispose()

@@ -6,20 +6,20 @@ import calendar
 import csv
 import io
 import secrets
+import threading
 import time
 from html import escape
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from chat_api import admin_session, charts
 from chat_api.deps import SettingsDep, StoreDep, get_settings
-from chat_api.insights import CHANNELS, DAY_S, Filters, Insights, collect
+from chat_api.insights import CHANNELS, DAY_S, Filters, Insights, collect, engine_lookups
 from chat_api.settings import Settings
 
 DEFAULT_DAYS = 14
@@ -78,24 +78,30 @@ def _filters(since: str | None, until: str | None, channel: str | None) -> Filte
     return f
 
 
-def _insights(request: Request, store: Any, f: Filters) -> Insights:
-    slot = request.app.state.engines
-    engine = slot.engine
+class _RecentInsights:
+    """One page load asks for the same range five times (its JSON and four charts), and an
+    export follows soon after: the log is read and the gaps grouped once per range."""
 
-    def encode(texts: list[str]) -> np.ndarray:
-        # The engine's own query vectors, from its cache when the question was just asked.
-        return np.stack([engine.encode(t) for t in texts])
+    def __init__(self, ttl_s: float = 10.0, size: int = 16) -> None:
+        self.ttl_s, self.size = ttl_s, size
+        self._items: dict[Filters, tuple[float, Insights]] = {}
+        self._lock = threading.Lock()
 
-    def suggest(text: str) -> list[dict[str, str]]:
-        # What the bot offered instead: one link per section, as in its abstentions.
-        seen: dict[str, dict[str, str]] = {}
-        for h in engine.search(text, k=6):
-            seen.setdefault(h.chunk.url, {"title": h.chunk.page_title,
-                                          "section": h.chunk.section_title, "url": h.chunk.url})
-        return list(seen.values())[:3]
-
-    ready = engine is not None
-    return collect(store.engine, f, encode if ready else None, suggest if ready else None)
+    def get(self, request: Request, store: Any, f: Filters) -> Insights:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(f)
+            if hit is not None and now - hit[0] < self.ttl_s:
+                return hit[1]
+        engine = request.app.state.engines.engine
+        # Still loading: gaps are grouped by their words alone, without suggestions.
+        lookups = engine_lookups(engine) if engine is not None else (None, None)
+        data = collect(store.engine, f, *lookups)
+        with self._lock:
+            self._items = {k: v for k, v in self._items.items() if now - v[0] < self.ttl_s}
+            if len(self._items) < self.size:
+                self._items[f] = (now, data)
+        return data
 
 
 Since = Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD.")]
@@ -151,6 +157,7 @@ def _chart(name: str, data: Insights) -> str:
 def build_router(web_dir: Path) -> APIRouter:
     router = APIRouter(tags=["dashboard"])
     editor = [Depends(require_editor)]
+    recent = _RecentInsights()
 
     @router.get("/admin", include_in_schema=False, response_model=None)
     async def admin(request: Request, settings: SettingsDep) -> Response:
@@ -207,7 +214,7 @@ def build_router(web_dir: Path) -> APIRouter:
     async def insights(request: Request, store: StoreDep, since: Since = None,
                        until: Until = None, channel: Channel = None) -> JSONResponse:
         """What the dashboard shows, as JSON: per day, gaps, dislikes and citations."""
-        data = await run_in_threadpool(_insights, request, store, _filters(since, until, channel))
+        data = await run_in_threadpool(recent.get, request, store, _filters(since, until, channel))
         return JSONResponse(data.to_dict(), headers={"Cache-Control": "no-store"})
 
     @router.get("/admin/charts/{name}.svg", dependencies=editor, include_in_schema=False)
@@ -215,8 +222,7 @@ def build_router(web_dir: Path) -> APIRouter:
                     until: Until = None, channel: Channel = None) -> Response:
         if name not in CHARTS:
             raise HTTPException(404, f"charts are {', '.join(CHARTS)}")
-        f = _filters(since, until, channel)
-        data = await run_in_threadpool(collect, store.engine, f)  # charts need no gap groups
+        data = await run_in_threadpool(recent.get, request, store, _filters(since, until, channel))
         headers = {**_SECURITY_HEADERS, "Content-Security-Policy": "default-src 'none'"}
         return Response(_chart(name, data), media_type="image/svg+xml", headers=headers)
 
@@ -225,11 +231,9 @@ def build_router(web_dir: Path) -> APIRouter:
                      until: Until = None, channel: Channel = None) -> Response:
         if table not in TABLES:
             raise HTTPException(404, f"tables are {', '.join(TABLES)}")
-        f = _filters(since, until, channel)
-        # Only the gaps table needs the grouping, which encodes every unanswered question.
-        data = await (run_in_threadpool(_insights, request, store, f) if table == "gaps"
-                      else run_in_threadpool(collect, store.engine, f))
-        name = f"govqa-{table}-{data.to_dict()['since']}-{data.to_dict()['until']}.csv"
+        data = await run_in_threadpool(recent.get, request, store, _filters(since, until, channel))
+        shown = data.to_dict()
+        name = f"govqa-{table}-{shown['since']}-{shown['until']}.csv"
         return Response(_csv(getattr(data, table), COLUMNS[table]), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"',
                                  "Cache-Control": "no-store"})
