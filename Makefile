@@ -48,14 +48,14 @@ bench-perf: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
-	$(PY) -m bench.perf --out var/bench/perf
+	$(PY) -m loadtest.perf --out var/bench/perf
 
 # Ten minutes of steady load with follow-ups on 2 workers; exits 1 on any 5xx or RSS creep.
 bench-soak: $(STAMP) ingest
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
-	$(PY) -m bench.soak --index $(INDEX) --out var/bench/soak
+	$(PY) -m loadtest.soak --index $(INDEX) --out var/bench/soak
 
 # 1 replica on in-memory state, then 2 sharing Redis + PostgreSQL (both must be running on
 # 127.0.0.1); 30 s of load each, 2 workers per replica; exits 1 on any error.
@@ -63,7 +63,7 @@ bench-scale: $(STAMP) ingest
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
-	$(PY) -m bench.scale --index $(INDEX) --out var/bench/scale
+	$(PY) -m loadtest.scale --index $(INDEX) --out var/bench/scale
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

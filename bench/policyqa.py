@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.questions import Question
-from bench.squad import REFERENCES, Dataset, parse_squad, read_json
+from bench.questions import Question, read_json
+from bench.squad import REFERENCES, Dataset, parse_squad
 
 UNTYPED = "untyped"
 

@@ -134,3 +134,19 @@ def sample(questions: Sequence[Question], limit: int | None, seed: int = 0) -> l
         return list(questions)
     picked = sorted(random.Random(seed).sample(range(len(questions)), limit))
     return [questions[i] for i in picked]
+
+
+def read_json(path: Path, what: str) -> dict[str, Any]:
+    """A SQuAD-layout JSON file (an object with a 'data' list), or one clear error."""
+    path = Path(path)
+    if not path.is_file():
+        raise QuestionSetError(f"{what} file not found: {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise QuestionSetError(f"cannot read {what} JSON {path}: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        raise QuestionSetError(
+            f"{path} is not {what} JSON: expected an object with a 'data' list of articles"
+        )
+    return data

@@ -116,7 +116,9 @@ class EngineTarget:
             )
             for h in hits
         ]
-        return answer.to_dict(), located, latency_ms
+        data = answer.to_dict()
+        data["confidence"] = answer.confidence  # unrounded: two runs compare to 1e-6
+        return data, located, latency_ms
 
 
 class HttpTarget:

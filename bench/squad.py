@@ -3,14 +3,13 @@ sections, and every question is asked of an index built from them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bench.questions import Question, QuestionSetError
+from bench.questions import Question, QuestionSetError, read_json
 from bench.results import Located
 from bench.sentence_rank import hit_sentence_scores
 from ingest.records import Chunk, Page, content_hash
@@ -75,21 +74,6 @@ class Dataset:
 
     def chunk_map(self) -> dict[str, Chunk]:
         return {c.id: c for c in self.chunks}
-
-
-def read_json(path: Path, what: str) -> dict[str, Any]:
-    path = Path(path)
-    if not path.is_file():
-        raise QuestionSetError(f"{what} file not found: {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise QuestionSetError(f"cannot read {what} JSON {path}: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        raise QuestionSetError(
-            f"{path} is not {what} JSON: expected an object with a 'data' list of articles"
-        )
-    return data
 
 
 def article_page(title: str, contexts: Sequence[str], dataset: str) -> tuple[Page, list[Chunk]]:

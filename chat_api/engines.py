@@ -199,7 +199,7 @@ def release_freed_memory() -> None:
 
     Nothing keeps an old engine alive after a swap (requests still on it finish and drop
     it), but glibc keeps the freed arenas of its ONNX sessions and arrays, and RSS climbs
-    for the first reloads (tests/api/test_reload_memory.py; `python -m bench.reloads`).
+    for the first reloads (tests/api/test_reload_memory.py; `python -m loadtest.reloads`).
     """
     gc.collect()
     try:

@@ -116,8 +116,8 @@ def indomain(out: Path, repeat: int, sets: tuple[str, ...]) -> None:
               help="SQuAD dev questions to compare int8 against torch on.")
 def export(run: Path, out: Path | None, version: str, check: int) -> None:
     """Export the run's last checkpoint to int8 ONNX and check it against torch."""
-    from bench.sentence_select import load_items
     from reader.export import export as run_export
+    from reader.selection import load_items
     from retriever.reader import READER_DIR
 
     if not (run / "state.pt").is_file():
@@ -140,8 +140,8 @@ def export(run: Path, out: Path | None, version: str, check: int) -> None:
 def evaluate(reader_dir: Path | None, squad: Path, limit: int | None,
              baselines: bool) -> None:
     """Within-paragraph answer-sentence R@1 and MRR on SQuAD v1.1 dev."""
-    from bench.sentence_select import evaluate as score
-    from bench.sentence_select import load_items, overlap_ranker
+    from reader.selection import evaluate as score
+    from reader.selection import load_items, overlap_ranker
     from retriever.reader import READER_DIR, OnnxReader
 
     if not squad.is_file():

@@ -1,5 +1,6 @@
 """In-domain training groups: the bundled questions against the engine's own candidate
-sentences on the real pages, labelled by whether a sentence holds the gold."""
+sentences on the real pages (the sections it reads when serving, reranked), labelled by
+whether a sentence holds the gold."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import numpy as np
 from bench.metrics import contains
 from bench.questions import load_questions
 from reader.data import Group
-from retriever.engine import CANDIDATE_CHUNKS, Engine
+from retriever.engine import Engine
+from retriever.features import candidates
 from retriever.reader import candidate_text, chunk_title
 from retriever.scoring import scores as scores_of
-from retriever.terms import spell_out
 
 
 def indomain_groups(sets: list[tuple[Path, Path]], negatives: int = 5) -> list[Group]:
@@ -30,13 +31,12 @@ def indomain_groups(sets: list[tuple[Path, Path]], negatives: int = 5) -> list[G
             raise ValueError("holdout questions are never trained on")
         engine = engines.get(index_dir) or engines.setdefault(index_dir, Engine.load(index_dir))
         for q in load_questions(Path(set_path)):
-            text = spell_out(q.question)
-            qvec = engine.encode(text)
-            hits = engine.index.search(qvec, text, k=CANDIDATE_CHUNKS)
-            cands = engine.extractor.candidates(qvec, text, hits)
+            prepared = engine.prepare(q.question, mode="hybrid")
+            cands = candidates(prepared.context, prepared.hits)
             if not cands.where:
                 continue
-            scores = scores_of(engine.feature_scorer, engine.feature_scorer.rows(text, cands))
+            feature = engine.feature_scorer
+            scores = scores_of(feature, feature.rows(prepared.context, cands))
             texts, golden = [], []
             for hit, j in cands.where:
                 sentence = hit.chunk.text[slice(*hit.chunk.sentences[j])]

@@ -4,7 +4,6 @@ tied to the features (and the reader model) it was fitted with."""
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +19,7 @@ READER_CALIBRATION_FILE = Path(__file__).with_name("calibration-reader.json")
 class Calibration:
     """Sentence-score weights and the logistic map from answer features to confidence.
 
-    Fitted on the bundled question sets by `python -m bench.calibrate`.
+    Fitted on the bundled question sets by `python -m tuning.calibrate`.
     """
 
     sentence_weights: dict[str, float] = field(default_factory=lambda: {
@@ -44,25 +43,28 @@ class Calibration:
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE, *, features: tuple[str, ...] | None = None,
+             confidence_features: tuple[str, ...] | None = None,
              reader_sha256: str | None = None) -> Calibration:
+        """The fitted file, refused when its features (names and order) are not the ones
+        this code computes, or when it was fitted with another reader."""
         if not path.is_file():
             if reader_sha256 is not None:
                 raise ModelError(f"no calibration for the reader: {path} is missing")
             return cls()
         cal = cls(**json.loads(path.read_text()))
-        if features is not None and set(cal.sentence_weights) != set(features):
-            raise ModelError(f"{path.name} was fitted for other sentence features than this "
-                             "code computes; refit it with `python -m bench.calibrate`")
+        for kind, fitted, wanted in (("sentence", cal.sentence_weights, features),
+                                     ("confidence", cal.conf_weights, confidence_features)):
+            if wanted is not None and tuple(fitted) != tuple(wanted):
+                raise ModelError(
+                    f"{path.name} was fitted for other {kind} features than this code "
+                    f"computes (fitted: {', '.join(fitted)}; computed: {', '.join(wanted)}); "
+                    "refit it with `python -m tuning.calibrate`")
         if reader_sha256 is not None and cal.reader_sha256 != reader_sha256:
             raise ModelError(f"{path.name} was fitted with reader {cal.reader_sha256}, not "
                              f"the loaded {reader_sha256}; refit it with "
-                             "`python -m bench.calibrate --reader`")
+                             "`python -m tuning.calibrate --reader`")
         return cal
 
-    def weight_vector(self, features: tuple[str, ...]) -> np.ndarray:
-        return np.array([self.sentence_weights.get(f, 0.0) for f in features])
-
-
-def confidence(features: dict[str, float], cal: Calibration) -> float:
-    z = cal.conf_bias + sum(w * features.get(k, 0.0) for k, w in cal.conf_weights.items())
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    def weights_for(self, names: tuple[str, ...]) -> np.ndarray:
+        """The sentence weights in the order of `names` (0 for a feature not fitted)."""
+        return np.array([self.sentence_weights.get(f, 0.0) for f in names])

@@ -5,29 +5,36 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from govqa.errors import InvalidQuestion
-from retriever.calibration import Calibration, confidence
+from retriever.calibration import Calibration
 from retriever.citations import cite
+from retriever.confidence import confidence
+from retriever.context import QuestionContext
 from retriever.conversation import (
+    Conversation,
     Conversations,
     ConversationStore,
     Turn,
     resolve_follow_up,
     topic_of,
 )
-from retriever.extract import Extractor
+from retriever.extract import best_span, highlights
+from retriever.features import candidates, free_sentences
+from retriever.lexicon import Lexicon
 from retriever.lists import benefit_list, sibling_list
 from retriever.reader import READER_DIR
 from retriever.records import Answer, Hit, Suggestion
 from retriever.rerank import SectionRanker, load_reranker
 from retriever.scoring import FeatureScorer, Scorer, load_scorer, scores
 from retriever.search import LoadedIndex
-from retriever.terms import spell_out, terms
+from retriever.terms import spell_out
 
 MAX_QUESTION_CHARS = 1000
 CANDIDATE_CHUNKS = 5
@@ -73,6 +80,15 @@ def validate_question(question: str) -> str:
     return text
 
 
+@dataclass
+class Prepared:
+    """A question made ready to answer: its context and the sections retrieval ranked."""
+
+    context: QuestionContext
+    hits: list[Hit]  # the best sections, reranked, best first
+    conversation: Conversation | None = None  # when asked within one
+
+
 class Engine:
     """Answers questions from one loaded index, quoting and citing the pages."""
 
@@ -81,10 +97,8 @@ class Engine:
                  reranker: SectionRanker | None = None) -> None:
         self.index = index
         self.scorer: Scorer = scorer or FeatureScorer(Calibration.load())
-        # The fast feature-only stage, for `hybrid` and the retrieval baselines.
-        self.feature_scorer: Scorer = getattr(self.scorer, "prefilter", self.scorer)
-        self.extractor = Extractor(index)
-        self.reranker: SectionRanker = reranker or load_reranker(self.extractor)
+        self.lexicon = Lexicon(index)
+        self.reranker: SectionRanker = reranker or load_reranker()
         self.conversations: Conversations = (
             conversations if conversations is not None else ConversationStore())
         self._vectors = _LRU(cache_size)
@@ -106,6 +120,11 @@ class Engine:
     @property
     def calibration(self) -> Calibration:
         return self.scorer.calibration
+
+    @property
+    def feature_scorer(self) -> Scorer:
+        """The fast feature-only stage, for `hybrid` and the retrieval baselines."""
+        return self.scorer.feature_stage
 
     def scorer_for(self, mode: str) -> Scorer:
         if mode not in MODES:
@@ -133,49 +152,72 @@ class Engine:
                 self._vectors.put(text, vec)
         return vec
 
-    def retrieve(self, qvec: np.ndarray, query: str, k: int = CANDIDATE_CHUNKS,
+    # The one query path ------------------------------------------------------------
+
+    def context(self, question: str, history: Sequence[Turn] = ()) -> QuestionContext:
+        """The question validated, a follow-up resolved against `history`, shorthand
+        spelled out, encoded once, with its terms, weights and cues."""
+        return self._context(validate_question(question), history)
+
+    def _context(self, text: str, history: Sequence[Turn]) -> QuestionContext:
+        resolved = resolve_follow_up(text, list(history))
+        query = spell_out(resolved or text)
+        return QuestionContext(text=text, query=query, resolved=resolved,
+                               qvec=self.encode(query), index=self.index, lexicon=self.lexicon)
+
+    def retrieve(self, ctx: QuestionContext, k: int = CANDIDATE_CHUNKS,
                  mode: str = "hybrid") -> list[Hit]:
         """The k best sections: fused retrieval `reranker.depth` deep, then the rerank.
         The single-retriever baselines keep their own order."""
         retrieval = _retrieval(mode)
         if retrieval != "hybrid" or not self.reranker.depth:
-            return self.index.search(qvec, query, k=k, mode=retrieval)
-        hits = self.index.search(qvec, query, k=max(k, self.reranker.depth), mode=retrieval)
-        return self.reranker.rerank(qvec, query, hits)[:k]
+            return self.index.search(ctx.qvec, ctx.terms, k=k, mode=retrieval)
+        hits = self.index.search(ctx.qvec, ctx.terms, k=max(k, self.reranker.depth),
+                                 mode=retrieval)
+        return self.reranker.rerank(ctx, hits)[:k]
+
+    def prepare(self, question: str, mode: str | None = None, k: int = CANDIDATE_CHUNKS, *,
+                conversation_id: str | None = None, converse: bool = False) -> Prepared:
+        """Everything before the answer is chosen, for every caller alike: validation,
+        follow-up resolution (with `converse`, in conversation `conversation_id`, new when
+        None), encoding, retrieval with the rerank, and the question's context."""
+        mode = mode or self.default_mode
+        if mode not in MODES:
+            raise InvalidQuestion(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        text = validate_question(question)  # fails before a conversation is opened
+        conv = self.conversations.get(conversation_id) if converse else None
+        ctx = self._context(text, conv.turns if conv else ())
+        return Prepared(ctx, self.retrieve(ctx, k=k, mode=mode), conv)
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
-        query = validate_question(query)
-        return self.retrieve(self.encode(query), query, k=k, mode=mode)
+        return self.prepare(query, mode, k=k).hits
 
     def rank_sentences(self, question: str, sentences: list[str],
                        mode: str | None = None) -> list[float]:
         """Score free-standing candidate sentences (answer-sentence selection benchmarks):
-        the reader's logits in `reader` mode, else cosine plus weighted term coverage."""
+        the reader's logits in `reader` mode, else the fitted weights of the sentence
+        features such a sentence has without a page around it."""
         scorer = self.scorer_for(mode or self.default_mode)
-        text = validate_question(question)
-        reader = getattr(scorer, "reader", None)
-        if reader is not None:
-            return [float(x) for x in reader.score(text, [" ".join(s.split())
-                                                          for s in sentences])]
-        qvec = self.encode(text)
-        vecs = self.index.encoder.encode(sentences)
-        weights = self.extractor.term_weights(terms(question))
-        w = self.feature_scorer.calibration.sentence_weights
-        return [
-            w.get("sentence_sim", 1.0) * float(v @ qvec)
-            + w.get("sentence_lex", 0.5) * self.extractor.coverage(weights, set(terms(s)))
-            for v, s in zip(vecs, sentences, strict=True)
-        ]
+        ctx = self.context(question)
+        scored = scorer.rank_free(ctx, sentences, lambda: free_sentences(
+            ctx, sentences, self.index.encoder.encode(sentences)))
+        return [float(x) for x in scored]
 
-    def sentence_scores(self, question: str, hits: list[Hit],
+    def sentence_scores(self, question: str, hits: list[Hit] | None = None,
                         mode: str | None = None) -> list[tuple[Hit, int, float]]:
-        """(hit, sentence index, score) for every sentence of the hits' sections, scored as
-        the answer extractor scores them (-inf for one the reader did not read)."""
+        """(hit, sentence index, score) for every sentence of the sections read (the hits
+        given, else the engine's own), scored as the answer extractor scores them (-inf for
+        one the reader did not read)."""
         scorer = self.scorer_for(mode or self.default_mode)
-        cands = self.extractor.candidates(self.encode(question), question, list(hits))
+        if hits is None:
+            prepared = self.prepare(question, mode)
+            ctx, hits = prepared.context, prepared.hits
+        else:
+            ctx = self.context(question)
+        cands = candidates(ctx, list(hits))
         if not cands.where:
             return []
-        scored = scores(scorer, scorer.rows(question, cands))
+        scored = scores(scorer, scorer.rows(ctx, cands))
         return [(hit, j, float(s)) for (hit, j), s in zip(cands.where, scored, strict=True)]
 
     def ask(self, question: str, conversation_id: str | None = None,
@@ -184,12 +226,10 @@ class Engine:
         mode = mode or self.default_mode
         scorer = self.scorer_for(mode)
         cal = scorer.calibration
-        text = validate_question(question)
-        conv = self.conversations.get(conversation_id)
-        resolved = resolve_follow_up(text, conv.turns)
-        query = spell_out(resolved or text)
-        qvec = self.encode(query)
-        hits = self.retrieve(qvec, query, k=CANDIDATE_CHUNKS, mode=mode)
+        prepared = self.prepare(question, mode, conversation_id=conversation_id, converse=True)
+        ctx, hits, conv = prepared.context, prepared.hits, prepared.conversation
+        assert conv is not None
+        resolved = ctx.resolved
         last = conv.turns[-1] if conv.turns else None
         avoid = ((last.chunk_id, last.start)
                  if resolved and last and last.chunk_id and last.start is not None else None)
@@ -202,8 +242,7 @@ class Engine:
             # The hybrid-chunk baseline quotes the whole top section, as sure as its best
             # sentence: the same retrieval and confidence, without the extraction.
             whole = mode == "hybrid-chunk"
-            span = self.extractor.best_span(qvec, query, hits[:1] if whole else hits, scorer,
-                                            avoid=avoid)
+            span = best_span(ctx, hits[:1] if whole else hits, scorer, avoid=avoid)
             if span is not None:
                 answer.confidence = confidence(span.features, cal)
                 chunk, start, end = span.chunk, span.start, span.end
@@ -212,20 +251,20 @@ class Engine:
         if hits and answer.confidence >= cal.threshold:
             answer.answered = True
             outline = self.index.outline
-            listed = None if whole else benefit_list(outline, query, hits) or sibling_list(
-                outline, self.extractor.term_weights(terms(query)), query, hits, chunk, start)
+            listed = None if whole else benefit_list(outline, ctx, hits) or sibling_list(
+                outline, ctx, hits, chunk, start)
             if listed is not None:
                 answer.answer, answer.items = listed.text, listed.items
                 answer.citations = listed.citations
             else:
                 answer.answer = chunk.text[start:end]
                 answer.citations = [cite(chunk, start, end)]
-            answer.highlights = self.extractor.highlights(answer.answer, text)
+            answer.highlights = highlights(answer.answer, ctx.text)
         else:
             answer.suggestions = self._suggestions(hits)
         answer.turn = self.conversations.add_turn(conv, Turn(
-            question=text, resolved=query, answered=answer.answered,
-            topic=topic_of(text, conv.turns, resolved is not None),
+            question=ctx.text, resolved=ctx.query, answered=answer.answered,
+            topic=topic_of(ctx.text, conv.turns, resolved is not None),
             section=answer.citations[0].section if answer.citations else None,
             answer=answer.answer,
             chunk_id=answer.citations[0].chunk_id if answer.citations else None,

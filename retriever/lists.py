@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from ingest.records import Chunk
 from retriever.citations import cite, highlight_url
-from retriever.extract import Extractor
+from retriever.context import QuestionContext
+from retriever.lexicon import coverage
 from retriever.outline import Outline
-from retriever.question import is_list_question
 from retriever.records import Citation, Hit, ListItem
 from retriever.terms import terms
 
@@ -50,7 +50,7 @@ class SiblingList:
 
 
 def _coverage(weights: dict[str, float], text: str) -> float:
-    return Extractor.coverage(weights, set(terms(text)))
+    return coverage(weights, set(terms(text)))
 
 
 def _sentence_at(chunk: Chunk, start: int) -> str:
@@ -89,12 +89,12 @@ def _assemble(outline: Outline, parent: int | None, children: list[int]) -> Sibl
     return SiblingList(text=text, lead=lead, items=items)
 
 
-def benefit_list(outline: Outline, question: str, hits: list[Hit]) -> SiblingList | None:
+def benefit_list(outline: Outline, ctx: QuestionContext, hits: list[Hit]) -> SiblingList | None:
     """The page's "Why use X?" cards, when the question asks what X is good for and names X
     (or, for a bare "Key Benefits", the page). Only the best hit's page counts."""
-    if not hits or not _BENEFIT_QUESTION.search(question):
+    if not hits or not _BENEFIT_QUESTION.search(ctx.query):
         return None
-    asked = set(terms(question))
+    asked = set(ctx.terms)
     page = hits[0].chunk
     for path, children in outline.groups(page.page_url):
         if len(children) < MIN_ITEMS or not _BENEFIT_HEADING.search(path[-1]):
@@ -105,14 +105,15 @@ def benefit_list(outline: Outline, question: str, hits: list[Hit]) -> SiblingLis
     return None
 
 
-def sibling_list(outline: Outline, weights: dict[str, float], question: str,
-                 hits: list[Hit], answer: Chunk, start: int | None = None) -> SiblingList | None:
+def sibling_list(outline: Outline, ctx: QuestionContext, hits: list[Hit], answer: Chunk,
+                 start: int | None = None) -> SiblingList | None:
     """The list a heading's children make, when the question asks for several things (or
     for steps the page numbers as sections) and that heading, not any one child, is what
     it asks about; else None. Only the groups of the section the answer came from count:
     a list elsewhere on the page is not what the best sentence points to."""
-    how_to = bool(_HOW_TO.search(question))
-    if not (is_list_question(question) or how_to) or not weights:
+    weights = ctx.weights
+    how_to = bool(_HOW_TO.search(ctx.query))
+    if not (ctx.list_question or how_to) or not weights:
         return None
     chunks = outline.chunks
     pos = outline.positions[answer.id]
@@ -131,7 +132,7 @@ def sibling_list(outline: Outline, weights: dict[str, float], question: str,
     for parent, children in groups:
         if len(children) < MIN_ITEMS:
             continue
-        if how_to and not is_list_question(question) and not all(
+        if how_to and not ctx.list_question and not all(
                 _STEP_TITLE.match(chunks[c].section_title) for c in children):
             continue
         # The heading must say what is asked about as well as any one child does, or

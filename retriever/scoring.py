@@ -6,6 +6,7 @@ rescores the feature scorer's best few sentences with the cross-encoder (`reader
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -13,12 +14,15 @@ from typing import Protocol
 import numpy as np
 
 from retriever.calibration import Calibration
-from retriever.extract import CONFIDENCE_FEATURES, SENTENCE_FEATURES, Candidates, score_rows
+from retriever.confidence import (
+    CONFIDENCE_FEATURES,
+    READER,
+    READER_CONFIDENCE_FEATURES,
+    READER_SENTENCE_FEATURES,
+)
+from retriever.context import QuestionContext
+from retriever.features import SENTENCE_FEATURE_NAMES, Candidates, Table
 from retriever.reader import READER_DIR, OnnxReader, candidate_text, chunk_title
-
-READER_SENTENCE_FEATURES = (*SENTENCE_FEATURES, "reader")
-# "reader": the chosen sentence's logit; "reader_margin": its lead over the best other one.
-READER_CONFIDENCE_FEATURES = (*CONFIDENCE_FEATURES, "reader", "reader_margin")
 
 
 class PairScorer(Protocol):
@@ -32,81 +36,98 @@ class Rows:
     """The feature rows of the candidates a scorer considers (`kept`); the rest score -inf."""
 
     kept: np.ndarray  # bool per candidate
-    features: np.ndarray  # candidates x scorer.features
+    features: Table  # candidates x scorer.features
 
 
 class Scorer(Protocol):
     """Scores every candidate sentence of the retrieved sections against the question."""
 
     mode: str
-    features: tuple[str, ...]
+    features: tuple[str, ...]  # the sentence features it weighs, in the calibration's order
     confidence_features: tuple[str, ...]
     calibration: Calibration
 
-    def rows(self, question: str, cands: Candidates) -> Rows: ...
+    @property
+    def feature_stage(self) -> Scorer:
+        """The fast feature-only stage: `hybrid` mode, and what chooses what a reader reads."""
+        ...
 
-    def answer_features(self, rows: Rows, best: int) -> dict[str, float]: ...
+    def rows(self, ctx: QuestionContext, cands: Candidates) -> Rows: ...
+
+    def rank_free(self, ctx: QuestionContext, sentences: list[str],
+                  features: Callable[[], Table]) -> np.ndarray:
+        """Scores for free-standing sentences (answer-sentence selection benchmarks);
+        `features` builds the sentence features they have, when a scorer needs them."""
+        ...
 
 
 def scores(scorer: Scorer, rows: Rows) -> np.ndarray:
-    """The calibrated score of each candidate: its features times the fitted weights."""
-    return score_rows(rows.kept, rows.features,
-                      scorer.calibration.weight_vector(scorer.features))
+    """The calibrated score of each candidate; -inf for one the scorer did not consider."""
+    weights = scorer.calibration.weights_for(rows.features.names)
+    return np.where(rows.kept, rows.features.values @ weights, -np.inf)
 
 
 class FeatureScorer:
     """A linear score over the hand-built features: cosines, term coverage, question cues."""
 
     mode: str = "hybrid"
-    features: tuple[str, ...] = SENTENCE_FEATURES
+    features: tuple[str, ...] = SENTENCE_FEATURE_NAMES
     confidence_features: tuple[str, ...] = CONFIDENCE_FEATURES
 
     def __init__(self, calibration: Calibration) -> None:
         self.calibration = calibration
 
-    def rows(self, question: str, cands: Candidates) -> Rows:
+    @property
+    def feature_stage(self) -> FeatureScorer:
+        return self
+
+    def rows(self, ctx: QuestionContext, cands: Candidates) -> Rows:
         return Rows(np.ones(len(cands.where), dtype=bool), cands.features)
 
-    def answer_features(self, rows: Rows, best: int) -> dict[str, float]:
-        return {}
+    def rank_free(self, ctx: QuestionContext, sentences: list[str],
+                  features: Callable[[], Table]) -> np.ndarray:
+        table = features()
+        return np.asarray(table.values @ self.calibration.weights_for(table.names))
 
 
 class ReaderScorer:
     """The feature scorer keeps its `top_k` best sentences; the reader reads each against
-    the question in one batched call, and its logit joins the features."""
+    the question in one batched call, and its logit joins the features as `reader`."""
 
     mode: str = "reader"
     features: tuple[str, ...] = READER_SENTENCE_FEATURES
     confidence_features: tuple[str, ...] = READER_CONFIDENCE_FEATURES
 
     def __init__(self, reader: PairScorer, calibration: Calibration,
-                 prefilter: FeatureScorer, top_k: int | None = None) -> None:
+                 feature_stage: FeatureScorer, top_k: int | None = None) -> None:
         self.reader = reader
         self.calibration = calibration
-        self.prefilter = prefilter
+        self._feature_stage = feature_stage
         self.top_k = top_k or calibration.top_k or 8
 
-    def rows(self, question: str, cands: Candidates) -> Rows:
+    @property
+    def feature_stage(self) -> FeatureScorer:
+        return self._feature_stage
+
+    def rows(self, ctx: QuestionContext, cands: Candidates) -> Rows:
         n = len(cands.where)
-        base = scores(self.prefilter, self.prefilter.rows(question, cands))
+        base = scores(self._feature_stage, self._feature_stage.rows(ctx, cands))
         keep = np.argsort(-base, kind="stable")[:self.top_k]
         texts = []
         for i in keep:
             hit, j = cands.where[int(i)]
             texts.append(candidate_text(chunk_title(hit.chunk),
                                         hit.chunk.text[slice(*hit.chunk.sentences[j])]))
-        logits = self.reader.score(question, texts)
-        column = np.zeros((n, 1))
-        column[keep, 0] = logits
+        column = np.zeros(n)
+        column[keep] = self.reader.score(ctx.query, texts)
         kept = np.zeros(n, dtype=bool)
         kept[keep] = True
-        return Rows(kept, np.hstack([cands.features, column]))
+        return Rows(kept, cands.features.with_column(READER, column))
 
-    def answer_features(self, rows: Rows, best: int) -> dict[str, float]:
-        logits = rows.features[:, -1]
-        others = [float(logits[i]) for i in np.flatnonzero(rows.kept) if i != best]
-        chosen = float(logits[best])
-        return {"reader": chosen, "reader_margin": chosen - max(others) if others else 1.0}
+    def rank_free(self, ctx: QuestionContext, sentences: list[str],
+                  features: Callable[[], Table]) -> np.ndarray:
+        return np.asarray(self.reader.score(ctx.query, [" ".join(s.split())
+                                                        for s in sentences]), dtype=np.float64)
 
 
 def load_scorer(reader_dir: Path | None = READER_DIR) -> Scorer:
@@ -115,12 +136,14 @@ def load_scorer(reader_dir: Path | None = READER_DIR) -> Scorer:
     calibration fitted for its exact file is refused, never half-used."""
     from retriever.calibration import CALIBRATION_FILE, READER_CALIBRATION_FILE
 
-    feature = FeatureScorer(Calibration.load(CALIBRATION_FILE, features=SENTENCE_FEATURES))
+    feature = FeatureScorer(Calibration.load(CALIBRATION_FILE, features=SENTENCE_FEATURE_NAMES,
+                                             confidence_features=CONFIDENCE_FEATURES))
     if reader_dir is None:
         return feature
     # One intra-op thread whatever the encoder gets: on a batch of 8 short pairs, a second
     # thread cost more than it saved (`make bench-perf`: 47-53 ms p50 with 2, 36-43 with 1).
     reader = OnnxReader(reader_dir, threads=1)
     cal = Calibration.load(READER_CALIBRATION_FILE, features=READER_SENTENCE_FEATURES,
+                           confidence_features=READER_CONFIDENCE_FEATURES,
                            reader_sha256=reader.info.sha256)
     return ReaderScorer(reader, cal, feature)

@@ -16,7 +16,6 @@ from retriever.embedder import FULL_MODEL, QUERY_MODEL, OnnxEncoder, resolve_mod
 from retriever.index import read_manifest, require_version_dir
 from retriever.outline import Outline
 from retriever.records import Hit
-from retriever.terms import terms
 
 log = logging.getLogger(__name__)
 
@@ -124,11 +123,12 @@ class LoadedIndex:
         top = top[np.argsort(-scores[top])]
         return [Ranked(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
-    def search(self, qvec: np.ndarray, qtext: str, k: int = 5, mode: str = "hybrid",
+    def search(self, qvec: np.ndarray, qterms: list[str], k: int = 5, mode: str = "hybrid",
                depth: int = 30) -> list[Hit]:
-        """Rank chunks for a query; `mode` is hybrid (RRF of both), dense or bm25."""
+        """Rank chunks for a query (its vector and its terms); `mode` is hybrid (RRF of
+        both), dense or bm25."""
         dense = self.dense(qvec, depth) if mode in ("hybrid", "dense") else []
-        lexical = self.lexical(terms(qtext), depth) if mode in ("hybrid", "bm25") else []
+        lexical = self.lexical(qterms, depth) if mode in ("hybrid", "bm25") else []
         fused: dict[int, float] = {}
         for ranked in (dense, lexical):
             for rank, r in enumerate(ranked):

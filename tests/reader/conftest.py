@@ -24,8 +24,8 @@ def squad_slice(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 def tiny_reader(squad_slice: Path, tmp_path_factory: pytest.TempPathFactory
                 ) -> tuple[Path, Path, dict]:  # type: ignore[type-arg]
     """One training step on the slice, exported: (run folder, reader folder, card)."""
-    from bench.sentence_select import load_items
     from reader.export import export
+    from reader.selection import load_items
     from reader.train import TrainConfig, train
     from retriever.embedder import resolve_model
 

@@ -104,7 +104,7 @@ def test_indomain_groups_refuse_the_holdout(tmp_path: Path, sample_index_dir: Pa
 
 
 def test_eval_prints_r1_and_mrr(run_cli, tiny_reader, squad_slice: Path) -> None:  # type: ignore[no-untyped-def]
-    from bench.sentence_select import evaluate, load_items
+    from reader.selection import evaluate, load_items
     from retriever.reader import OnnxReader
 
     rc, out, err = run_cli("reader", "eval", "--reader", tiny_reader[1], "--squad", squad_slice,

@@ -1,13 +1,16 @@
 """Fit a scoring stage's sentence weights and confidence threshold on labelled question sets.
 
-    python -m bench.calibrate SAMPLE.jsonl@INDEX CORPUS.jsonl@INDEX [--reader] [--write]
+    python -m tuning.calibrate SAMPLE.jsonl@INDEX CORPUS.jsonl@INDEX [--reader] [--write]
 
-Sentence weights: a conditional-logit model (softmax over each question's candidate
-sentences; positives are sentences that contain a gold answer). Window: how close in score
-a neighbouring sentence must be to join the answer. Confidence: logistic regression of
-"the answer is right" on the chosen answer's features, over answerable and unanswerable
-questions alike. The threshold is the one that maximises right answers plus right
-abstentions while keeping wrong abstentions on answerable questions at or under 5%.
+Each question goes through the engine's own query path (`Engine.prepare`), so what is fitted
+is what is served. Sentence weights: a conditional logit (`tuning.fit`; softmax over each
+question's candidate sentences; positives are sentences that contain a gold answer).
+Window: how close in score a neighbouring sentence must be to join the answer.
+Confidence: logistic regression (`tuning.fit`) of "the answer is right" on the chosen
+answer's features, over answerable and unanswerable questions alike, read through the same
+`retriever.confidence.confidence` the engine uses. The threshold is the one that maximises
+right answers plus right abstentions while keeping wrong abstentions on answerable
+questions at or under 5%.
 Each set is also scored with weights fitted on the *other* sets, so the figures printed
 under "held out" are not flattered by fitting.
 
@@ -24,17 +27,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
 
 from bench.metrics import answer_correct, normalize_answer
 from bench.questions import Question, load_questions
 from retriever.calibration import CALIBRATION_FILE, READER_CALIBRATION_FILE, Calibration
-from retriever.engine import CANDIDATE_CHUNKS, Engine
-from retriever.extract import Candidates
+from retriever.confidence import confidence
+from retriever.context import QuestionContext
+from retriever.engine import Engine
+from retriever.extract import best_span
+from retriever.features import Candidates, candidates
 from retriever.reader import READER_DIR, OnnxReader
 from retriever.records import Hit
 from retriever.scoring import FeatureScorer, ReaderScorer, Scorer, scores
-from retriever.terms import spell_out
+from tuning.fit import conditional_logit, logistic
 
 L2 = 0.2  # chosen by the cross-validated figures (0.01, 0.05, 0.2, 0.5 tried)
 MAX_FALSE_ABSTAIN = 0.05
@@ -65,8 +70,7 @@ class MemoReader:
 
 @dataclass
 class _Retrieved:
-    text: str  # the question as the engine reads it
-    qvec: np.ndarray
+    context: QuestionContext
     hits: list[Hit]
     cands: Candidates
 
@@ -79,11 +83,9 @@ def _retrieve(engine: Engine, q: Question) -> _Retrieved:
     question's are computed once."""
     key = (id(engine), q.question)
     if key not in _RETRIEVED:
-        text = spell_out(q.question)
-        qvec = engine.encode(text)
-        hits = engine.retrieve(qvec, text, k=CANDIDATE_CHUNKS)
-        _RETRIEVED[key] = _Retrieved(text, qvec, hits,
-                                     engine.extractor.candidates(qvec, text, hits))
+        prepared = engine.prepare(q.question, mode="hybrid")
+        _RETRIEVED[key] = _Retrieved(prepared.context, prepared.hits,
+                                     candidates(prepared.context, prepared.hits))
     return _RETRIEVED[key]
 
 
@@ -96,67 +98,33 @@ def _sentence_groups(batch: Batch, scorer: Scorer) -> list[tuple[np.ndarray, np.
         cands = r.cands
         if not cands.where:
             continue
-        rows = scorer.rows(r.text, cands)
+        rows = scorer.rows(r.context, cands)
         golds = [normalize_answer(g) for g in q.answers]
         labels = np.array([
             any(g and g in normalize_answer(h.chunk.text[slice(*h.chunk.sentences[j])])
                 for g in golds)
             for h, j in cands.where], dtype=bool)[rows.kept]
         if labels.any():
-            groups.append((rows.features[rows.kept], labels))
+            groups.append((rows.features.values[rows.kept], labels))
     return groups
 
 
-def fit_sentence_weights(groups: list[tuple[np.ndarray, np.ndarray]],
-                         w0: np.ndarray) -> np.ndarray:
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        total, grad = L2 * float(w @ w), 2 * L2 * w
-        for feats, labels in groups:
-            z = feats @ w
-            z -= z.max()
-            p = np.exp(z)
-            p /= p.sum()
-            pos = p * labels
-            mass = pos.sum()
-            total -= float(np.log(mass + 1e-12))
-            grad += feats.T @ (p - pos / (mass + 1e-12))
-        return total / len(groups), grad / len(groups)
-
-    return np.asarray(minimize(loss, w0, jac=True, method="L-BFGS-B").x)
-
-
-def _answers(batch: Batch, scorer: Scorer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Feature rows of each chosen answer, whether it is right, whether it is answerable."""
-    rows, right, answerable = [], [], []
+def _answers(batch: Batch, scorer: Scorer) -> tuple[list[dict[str, float]], np.ndarray,
+                                                     np.ndarray]:
+    """The features of each chosen answer, whether it is right, whether it is answerable."""
+    feats, right, answerable = [], [], []
     for engine, q in ((e, q) for e, qs in batch for q in qs):
         r = _retrieve(engine, q)
-        span = engine.extractor.best_span(r.qvec, r.text, r.hits, scorer) if r.hits else None
-        feats = span.features if span else {}
-        rows.append([feats.get(f, 0.0) for f in scorer.confidence_features])
+        span = best_span(r.context, r.hits, scorer) if r.hits else None
+        feats.append(span.features if span else {})
         answerable.append(bool(q.answers))
         right.append(bool(q.answers) and span is not None
                      and answer_correct(span.text, q.answers, q.match))
-    return np.array(rows), np.array(right), np.array(answerable)
+    return feats, np.array(right), np.array(answerable)
 
 
-def fit_confidence(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    mu, sd = x.mean(0), x.std(0) + 1e-9
-    xs = np.hstack([np.ones((len(x), 1)), (x - mu) / sd])
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        z = xs @ w
-        p = 1 / (1 + np.exp(-z))
-        eps = 1e-12
-        total = -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + L2 * w[1:] @ w[1:]
-        grad = xs.T @ (p - y) / len(y)
-        grad[1:] += 2 * L2 * w[1:]
-        return float(total), grad
-
-    w = np.asarray(minimize(loss, np.zeros(xs.shape[1]), jac=True, method="L-BFGS-B").x)
-    # Fold the standardisation back in, so confidence needs only raw features at run time.
-    weights = w[1:] / sd
-    bias = w[0] - float((w[1:] * mu / sd).sum())
-    return np.concatenate([[bias], weights])
+def _matrix(feats: list[dict[str, float]], names: tuple[str, ...]) -> np.ndarray:
+    return np.array([[f.get(n, 0.0) for n in names] for f in feats]).reshape(-1, len(names))
 
 
 def choose_threshold(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray,
@@ -179,11 +147,10 @@ def choose_threshold(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray
 
 def verdicts(batch: Batch, scorer: Scorer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per question under the scorer's current calibration: answered, right, answerable."""
-    x, right, answerable = _answers(batch, scorer)
+    feats, right, answerable = _answers(batch, scorer)
     cal = scorer.calibration
-    z = cal.conf_bias + x @ np.array([cal.conf_weights.get(f, 0.0)
-                                      for f in scorer.confidence_features])
-    return 1 / (1 + np.exp(-z)) >= cal.threshold, right, answerable
+    answered = np.array([confidence(f, cal) >= cal.threshold for f in feats], dtype=bool)
+    return answered, right, answerable
 
 
 def summarise(answered: np.ndarray, right: np.ndarray, answerable: np.ndarray
@@ -234,17 +201,19 @@ def fit(batch: Batch, reader: MemoReader | None = None, top_k: int | None = None
 
 def _fit_into(scorer: Scorer, batch: Batch) -> None:
     cal = scorer.calibration
-    w0 = Calibration().weight_vector(scorer.features)
+    w0 = Calibration().weights_for(scorer.features)
     if "reader" in scorer.features:
         w0[scorer.features.index("reader")] = 1.0
-    weights = fit_sentence_weights(_sentence_groups(batch, scorer), w0)
+    groups = _sentence_groups(batch, scorer)
+    # The penalty weighs as much as one question's log-loss, however many are fitted.
+    weights = conditional_logit(groups, w0, L2 / max(1, len(groups)))
     cal.sentence_weights = dict(zip(scorer.features, map(float, weights), strict=True))
     cal.window_delta, cal.window_sentences = choose_window(batch, scorer)
-    x, right, answerable = _answers(batch, scorer)
-    w = fit_confidence(x, right.astype(float))
-    cal.conf_bias = float(w[0])
-    cal.conf_weights = dict(zip(scorer.confidence_features, map(float, w[1:]), strict=True))
-    conf = 1 / (1 + np.exp(-(x @ w[1:] + w[0])))
+    feats, right, answerable = _answers(batch, scorer)
+    bias, w = logistic(_matrix(feats, scorer.confidence_features), right.astype(float), L2)
+    cal.conf_bias = bias
+    cal.conf_weights = dict(zip(scorer.confidence_features, map(float, w), strict=True))
+    conf = np.array([confidence(f, cal) for f in feats])
     sets = np.concatenate([np.full(len(qs), i) for i, (_e, qs) in enumerate(batch)])
     cal.threshold = choose_threshold(conf, right, answerable, sets)
 
@@ -253,13 +222,13 @@ def choose_window(batch: Batch, scorer: Scorer) -> tuple[float, int]:
     """The narrowest window (score margin, sentences) whose answers contain the gold about as
     often as the best: a wider answer is only worth its length when it is more often right."""
     cal = scorer.calibration
-    scale = float(np.abs(cal.weight_vector(scorer.features)).sum()) or 1.0
+    scale = float(np.abs(cal.weights_for(scorer.features)).sum()) or 1.0
     results = []
     for size in (2, 3):
         for delta in (0.0, 0.02, 0.05, 0.1, 0.2, 0.4):
             cal.window_delta = delta * scale
             cal.window_sentences = size
-            _x, right, answerable = _answers(batch, scorer)
+            _feats, right, answerable = _answers(batch, scorer)
             results.append((float(right[answerable].mean()), delta * scale, size))
     top = max(acc for acc, _, _ in results)
     _, delta, size = min((r for r in results if r[0] >= top - 0.01), key=lambda r: (r[2], r[1]))
@@ -273,7 +242,7 @@ def sentence_top1(batch: Batch, scorer: Scorer) -> float:
         r = _retrieve(engine, q)
         total += 1
         if r.cands.where:
-            best = int(np.argmax(scores(scorer, scorer.rows(r.text, r.cands))))
+            best = int(np.argmax(scores(scorer, scorer.rows(r.context, r.cands))))
             h, j = r.cands.where[best]
             hits += answer_correct(h.chunk.text[slice(*h.chunk.sentences[j])], q.answers, "any")
     return round(hits / max(1, total), 4)

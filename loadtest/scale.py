@@ -22,8 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from bench.perf_http import free_port, wrk_available
-from bench.soak import FOLLOW_UPS, LUA_REQUEST, _questions
+from loadtest.perf_http import free_port, wrk_available
+from loadtest.soak import FOLLOW_UPS, LUA_REQUEST, _questions
 
 REPO = Path(__file__).resolve().parents[1]
 WORKERS = 2

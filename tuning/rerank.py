@@ -1,10 +1,12 @@
 """Fit the section rerank on labelled question sets, and measure its depth and features.
 
-    python -m bench.rerank SAMPLE.jsonl@INDEX CORPUS.jsonl@INDEX [--depth N ...] [--write]
+    python -m tuning.rerank SAMPLE.jsonl@INDEX CORPUS.jsonl@INDEX [--depth N ...] [--write]
 
 Each answerable question with a gold section or page gives a group: the sections that fused
 retrieval finds at the given depth, labelled by whether they match the gold (the bench's own
-location match). The weights are a conditional logit (softmax over each group). Every
+location match), through the engine's own query path with the rerank off. The weights are
+the shared conditional logit (`tuning.fit`: softmax over each group, any matching section a
+right one). Every
 figure printed is k-fold cross-validated (questions split at random, seed 0), next to the
 fused order it replaces; `--ablate` refits without each feature in turn.
 """
@@ -17,14 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
 
 from bench.metrics import location_matches
 from bench.questions import load_questions
 from retriever.engine import Engine
+from retriever.features import SECTION_FEATURE_NAMES, sections
 from retriever.index import read_pages
-from retriever.rerank import RERANK_FEATURES, RERANK_FILE, FusionOrder, section_features
-from retriever.terms import spell_out
+from retriever.rerank import RERANK_FILE, FusionOrder
+from tuning.fit import conditional_logit
 
 L2 = 0.1  # 0.01, 0.03, 0.1 and 0.3 tried: within a question of each other by CV
 DEPTHS = (10, 20, 30)
@@ -32,45 +34,31 @@ DEPTHS = (10, 20, 30)
 
 @dataclass
 class Group:
-    features: np.ndarray  # sections x RERANK_FEATURES, in fused order
+    features: np.ndarray  # sections x SECTION_FEATURE_NAMES, in fused order
     relevant: np.ndarray  # bool per section
 
 
 def groups(engine: Engine, sources: dict[str, str], path: Path, depth: int) -> list[Group]:
+    """`engine` must keep the fused order (FusionOrder): the groups are what it reranks."""
     out = []
     for q in load_questions(path):
         if not q.answers or not (q.section or q.page):
             continue
-        text = spell_out(q.question)
-        qvec = engine.encode(text)
-        hits = engine.index.search(qvec, text, k=depth)
+        prepared = engine.prepare(q.question, mode="hybrid", k=depth)
+        hits = prepared.hits
         relevant = np.array([
             location_matches(q.section, q.page, h.chunk.section_title, h.chunk.section,
                              h.chunk.url, sources.get(h.chunk.page_url)) for h in hits])
-        out.append(Group(section_features(engine.extractor, qvec, text, hits), relevant))
+        out.append(Group(sections(prepared.context, hits).values, relevant))
     return out
 
 
 def fit(train: list[Group], columns: list[int]) -> np.ndarray:
-    usable = [g for g in train if g.relevant.any() and len(g.relevant) > 1]
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        total, grad = 0.0, np.zeros_like(w)
-        for g in usable:
-            x = g.features[:, columns]
-            s = x @ w
-            s -= s.max()
-            p = np.exp(s) / np.exp(s).sum()
-            pos = g.relevant / g.relevant.sum()
-            total -= float(pos @ np.log(p + 1e-12))
-            grad -= (pos - p) @ x
-        n = max(len(usable), 1)
-        return total / n + L2 * float(w @ w), grad / n + 2 * L2 * w
-
     w0 = np.zeros(len(columns))
     if 0 in columns:
         w0[columns.index(0)] = 1.0  # start from the fused order
-    return np.asarray(minimize(loss, w0, jac=True, method="L-BFGS-B").x)
+    return conditional_logit([(g.features[:, columns], g.relevant) for g in train
+                              if len(g.relevant) > 1], w0, L2)
 
 
 def ranks(group: Group, scores: np.ndarray | None) -> int:
@@ -124,7 +112,7 @@ def main() -> None:
             engines[index] = (Engine.load(Path(index), reader=None, reranker=FusionOrder()),
                               {p.url: p.source for p in read_pages(Path(index))})
         specs.append((Path(path), *engines[index]))
-    every = list(range(len(RERANK_FEATURES)))
+    every = list(range(len(SECTION_FEATURE_NAMES)))
     best: tuple[float, int, list[Group]] | None = None
     for depth in args.depth:
         all_groups = [g for path, engine, sources in specs
@@ -139,12 +127,12 @@ def main() -> None:
     assert best is not None
     _, depth, all_groups = best
     if args.ablate:
-        for i, name in enumerate(RERANK_FEATURES):
+        for i, name in enumerate(SECTION_FEATURE_NAMES):
             cols = [c for c in every if c != i]
             cv = summary(cross_validate(all_groups, args.folds, cols), depth)
             print(f"without {name:14s} {json.dumps(cv)}")
     w = fit(all_groups, every)
-    weights = {f: round(float(x), 6) for f, x in zip(RERANK_FEATURES, w, strict=True)}
+    weights = {f: round(float(x), 6) for f, x in zip(SECTION_FEATURE_NAMES, w, strict=True)}
     print(f"depth {depth}, weights fitted on all: {json.dumps(weights)}")
     if args.write:
         RERANK_FILE.write_text(json.dumps({

@@ -1,7 +1,7 @@
 """The plain pipeline govqa is measured against: sentence-transformers on PyTorch, exact FAISS,
 the top chunk as the answer. Run as its own process so its imports and memory are its own:
 
-    python -m bench.baseline --index DIR QUESTIONS.jsonl... [--rounds N] [--score SET.jsonl]
+    python -m loadtest.baseline --index DIR QUESTIONS.jsonl... [--rounds N] [--score SET.jsonl]
 
 It prints READY once it can answer (so the caller can time its cold start), then one JSON
 line: latencies in ms, answer accuracy, peak RSS.

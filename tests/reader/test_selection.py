@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.sentence_select import Item, evaluate, load_items, overlap_ranker
+from reader.selection import Item, evaluate, load_items, overlap_ranker
 
 
 def test_items_from_squad_mark_the_first_answers_sentence(bench_data: Path) -> None:

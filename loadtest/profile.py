@@ -1,6 +1,6 @@
 """Profile the query path: where one answer's time goes, over the bundled questions.
 
-    python -m bench.profile --index var/corpus-index [bench/questions/corpus.jsonl]
+    python -m loadtest.profile --index var/corpus-index [bench/questions/corpus.jsonl]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`make bench-perf`: every speed and size figure of govqa, beside a plain pipeline, in one run.
 
-    python -m bench.perf [--out var/bench/perf] [--scale 100000] [--quick]
+    python -m loadtest.perf [--out var/bench/perf] [--scale 100000] [--quick]
 
 Writes perf.md (the table the README quotes) and perf.json. Accuracy on the bundled
 question sets is printed beside the speed, so an optimisation that costs answers shows.
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.perf_report import table
+from loadtest.perf_report import table
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()
@@ -152,7 +152,7 @@ def measure_baseline(sample: Path, corpus: Path, rounds: int) -> dict[str, Any]:
             [
                 sys.executable,
                 "-m",
-                "bench.baseline",
+                "loadtest.baseline",
                 "--index",
                 str(index),
                 *map(str, QUESTION_SETS),
@@ -182,8 +182,8 @@ def measure_baseline(sample: Path, corpus: Path, rounds: int) -> dict[str, Any]:
 
 
 def measure_http(corpus: Path, seconds: int) -> dict[str, Any]:
-    from bench.perf_http import Server, run_wrk, wrk_available
     from bench.questions import load_questions
+    from loadtest.perf_http import Server, run_wrk, wrk_available
 
     questions = [q.question for path in QUESTION_SETS for q in load_questions(path)]
     starts = []
@@ -257,7 +257,7 @@ def main() -> None:
         elif step == "http":
             report["http"] = measure_http(corpus, args.seconds)
         elif step == "scale" and args.scale:
-            from bench.perf_scale import measure_scale
+            from loadtest.perf_scale import measure_scale
 
             report["scale"] = measure_scale(
                 SHARED, corpus / "current" / "encoder", args.out / "cache", n=args.scale

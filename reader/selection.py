@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.squad import read_json
+from bench.questions import read_json
 from ingest.sentences import split_lines
 from retriever.reader import candidate_text
 

@@ -1,6 +1,6 @@
 """A worker's memory across hot reloads: `govqa serve`, N admin reloads, RSS after each ten.
 
-    python -m bench.reloads [--index var/index] [--reloads 50]
+    python -m loadtest.reloads [--index var/index] [--reloads 50]
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.perf_http import Server
+from loadtest.perf_http import Server
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "bench-reloads"

@@ -1,6 +1,6 @@
 """`make bench-soak`: a long, steady load on `govqa serve`, watching errors, latency and memory.
 
-    python -m bench.soak [--minutes 10] [--rate 100] [--workers 2] [--reader off] [--out DIR]
+    python -m loadtest.soak [--minutes 10] [--rate 100] [--workers 2] [--reader off] [--out DIR]
 
 wrk (Debian's, a C load generator in its own process) sends varied questions from the bundled
 sets at a fixed pace, and about a third of the time a follow-up in the conversation the last
@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.perf_http import Server, wrk_available
+from loadtest.perf_http import Server, wrk_available
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTION_SETS = (REPO / "bench/questions/sample.jsonl", REPO / "bench/questions/corpus.jsonl")
