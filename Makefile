@@ -36,19 +36,22 @@ run: $(STAMP) ingest
 test: $(STAMP) browsers
 	$(PY) -m pytest
 
+# ruff, mypy, and the import contracts in pyproject.toml (layers, no cycles).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: $(STAMP) ingest
 	$(VENV)/bin/govqa bench bench/questions/sample.jsonl --index $(INDEX) --out var/bench/sample --compare
 
 # wrk (Debian) is the HTTP load generator: a separate C process, so it barely steals CPU.
+# AGAINST=REF also times the engine of commit REF, question by question in turn with this one.
 bench-perf: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
-	$(PY) -m loadtest.perf --out var/bench/perf
+	$(PY) -m loadtest.perf --out var/bench/perf $(if $(AGAINST),--against $(AGAINST))
 
 # Ten minutes of steady load with follow-ups on 2 workers; exits 1 on any 5xx or RSS creep.
 bench-soak: $(STAMP) ingest

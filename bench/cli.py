@@ -11,7 +11,7 @@ import click
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from bench.report import BenchRun
+    from bench.run import BenchRun
 
 from govqa.errors import GovqaError
 
@@ -172,7 +172,7 @@ def _jsonl_job(
 ) -> Callable[[Progress], BenchRun]:
     """Load the set and the target, and warm it up; return the run, to start under a bar."""
     from bench.questions import load_questions, sample
-    from bench.report import BenchRun
+    from bench.run import BenchRun
     from bench.runner import EngineTarget, HttpTarget, Target, run_questions, warm_up
 
     qs = sample(load_questions(questions), limit)

@@ -6,8 +6,8 @@ from html import escape
 from typing import Any
 
 from bench.charts import bar_chart, histogram
-from bench.report import TYPE_COLUMNS, BenchRun, fmt, label, short_label
 from bench.results import QuestionResult
+from bench.run import TYPE_COLUMNS, BenchRun, fmt, label, short_label
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#111827;

@@ -10,8 +10,8 @@ from typing import Any
 from rich.progress import Progress
 
 from bench.questions import Question, sample
-from bench.report import BenchRun
 from bench.results import QuestionResult
+from bench.run import BenchRun
 from bench.runner import EngineTarget, run_questions
 from bench.squad import SQUAD_METRICS, Dataset, SpanScorer
 from bench.trecqa import (

@@ -10,30 +10,8 @@ import tempfile
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 
-from chat_api.settings import Settings
-from govqa.errors import GovqaError
-
-
-class SettingsError(GovqaError):
-    """A GOVQA_* variable (or .env entry) has a value that cannot be used."""
-
-
-def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment/.env; CLI flags win by becoming GOVQA_* variables,
-    so that every uvicorn worker process (which re-reads the environment) sees them."""
-    for name, value in overrides.items():
-        if value is not None:
-            os.environ[f"GOVQA_{name.upper()}"] = str(value)
-    try:
-        return Settings()
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = str(err["loc"][0]) if err.get("loc") else "setting"
-        env = field.upper() if field.upper().startswith("SLACK_") else f"GOVQA_{field.upper()}"
-        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        raise SettingsError(f"{env}: {message}") from None
+from chat_api.settings import Settings, load_settings
 
 
 def log_config() -> dict[str, object]:

@@ -218,8 +218,8 @@ def insights(since: str, until: str | None, channel: str, index_dir: Path | None
              as_json: bool) -> None:
     """What visitors asked, what went unanswered or disliked, and which pages answered:
     the /admin dashboard's summary (GOVQA_DATABASE_URL, else GOVQA_FEEDBACK_DB)."""
-    from chat_api.cli import load_settings
     from chat_api.insights import collect
+    from chat_api.settings import load_settings
     from govqa.errors import IndexMissing
     from retriever.engine import Engine
 

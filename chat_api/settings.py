@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from govqa.errors import GovqaError
 
 # The widget's files live beside the packages in a source checkout.
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[1] / "web"
@@ -65,7 +68,6 @@ class Settings(BaseSettings):
 
     @property
     def engine_threads(self) -> int:
-        import os
 
         return self.threads or max(1, (os.cpu_count() or 1) // self.workers)
 
@@ -169,3 +171,23 @@ class Settings(BaseSettings):
         if self.storage_uri != "memory://" or not self.redis_url:
             return self.storage_uri
         return self.redis_url
+
+
+class SettingsError(GovqaError):
+    """A GOVQA_* variable (or .env entry) has a value that cannot be used."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment/.env; CLI flags win by becoming GOVQA_* variables,
+    so that every uvicorn worker process (which re-reads the environment) sees them."""
+    for name, value in overrides.items():
+        if value is not None:
+            os.environ[f"GOVQA_{name.upper()}"] = str(value)
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err.get("loc") else "setting"
+        env = field.upper() if field.upper().startswith("SLACK_") else f"GOVQA_{field.upper()}"
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise SettingsError(f"{env}: {message}") from None

@@ -14,13 +14,13 @@ from govqa.errors import GovqaError
 # Each subcommand lives beside the package it drives and is imported lazily,
 # so `govqa ask` never pays for FastAPI and `govqa serve` never pays for torch.
 SUBCOMMANDS = {
-    "ingest": "ingest.cli:ingest",
+    "ingest": "retriever.ingest_cli:ingest",
     "ask": "retriever.cli:ask",
     "serve": "chat_api.cli:serve",
     "slack": "chat_api.cli:slack",
     "bench": "bench.cli:bench",
     "reader": "reader.cli:reader",
-    "db": "chat_api.db.cli:db",
+    "db": "chat_api.db_cli:db",
     "insights": "chat_api.insights_cli:insights",
 }
 

@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
 
 from ingest.frontmatter import FrontMatterError, split_front_matter
-from ingest.html_blocks import Section, html_sections
+from ingest.html_blocks import html_sections
+from ingest.parsed import ParsedPage, SkipPage, norm_permalink, permalink_from_path
 from ingest.text import clean_line, repair_surrogate_escapes
 
 MAX_BYTES = 5 * 1024 * 1024
 _LIQUID_LOGIC = re.compile(r"\{%-?\s*(?:if|for|include|assign|capture|unless|case|block)\b")
-
-
-class SkipPage(Exception):  # noqa: N818 - it is a reason to skip, not an error
-    """The source is not a page we can read; the message is the one-line reason."""
-
-
-@dataclass
-class ParsedPage:
-    title: str
-    permalink: str
-    description: str
-    format: str
-    sections: list[Section]
 
 
 def decode(data: bytes) -> str:
@@ -47,29 +33,9 @@ def decode(data: bytes) -> str:
     return text
 
 
-def permalink_from_path(rel_path: str) -> str:
-    """A permalink for a file without one: its path, slugged, as Jekyll would."""
-    path = PurePosixPath(rel_path.replace("\\", "/"))
-    parts = [p.lstrip("_") for p in path.with_suffix("").parts if p not in ("", ".", "/")]
-    if parts and parts[-1].lower() == "index":
-        parts = parts[:-1]
-    slugged = [re.sub(r"[^a-z0-9]+", "-", p.lower()).strip("-") for p in parts]
-    slugged = [p for p in slugged if p]
-    return "/" + "/".join(slugged) + ("/" if slugged else "")
-
-
 def _title_from_path(rel_path: str) -> str:
     stem = PurePosixPath(rel_path.replace("\\", "/")).stem
     return stem.replace("-", " ").replace("_", " ").strip().title() or "Untitled"
-
-
-def _norm_permalink(value: Any) -> str:
-    link = str(value or "").strip()
-    if not link:
-        return ""
-    if not link.startswith(("/", "http://", "https://")):
-        link = "/" + link
-    return link
 
 
 def parse_document(text: str, rel_path: str, content_type: str = "") -> ParsedPage:
@@ -109,7 +75,7 @@ def parse_front_matter_page(text: str, rel_path: str, html_body: bool = False) -
     if meta is None:
         raise SkipPage("no front matter: not an Isomer page")
     title = clean_line(str(meta.get("title") or "")) or _title_from_path(rel_path)
-    permalink = _norm_permalink(meta.get("permalink")) or permalink_from_path(rel_path)
+    permalink = norm_permalink(meta.get("permalink")) or permalink_from_path(rel_path)
     description = clean_line(str(meta.get("description") or ""))
     layout = str(meta.get("layout") or "").strip()
     variant = str(meta.get("variant") or "").strip()

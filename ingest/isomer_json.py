@@ -5,8 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ingest.formats import ParsedPage, SkipPage, _norm_permalink, permalink_from_path
 from ingest.html_blocks import html_sections
+from ingest.parsed import ParsedPage, SkipPage, norm_permalink, permalink_from_path
 from ingest.text import bounded_int, clean_line
 
 _HEADING_TEXT_KEYS = ("title", "heading")
@@ -128,7 +128,7 @@ def parse_isomer_json(data: Any, rel_path: str) -> ParsedPage:
         raise SkipPage("unknown JSON: not an Isomer page (needs layout, page and content)")
     page = data["page"]
     title = clean_line(str(page.get("title") or "")) or "Untitled"
-    permalink = _norm_permalink(page.get("permalink")) or permalink_from_path(rel_path)
+    permalink = norm_permalink(page.get("permalink")) or permalink_from_path(rel_path)
     header = page.get("contentPageHeader")
     summary = header.get("summary") if isinstance(header, dict) else ""
     if isinstance(summary, list):

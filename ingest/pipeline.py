@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunker import chunk_sections
-from ingest.formats import SkipPage, decode, parse_document
-from ingest.records import Chunk, Page, content_hash
-from ingest.sources import Document, read_sources
+from ingest.formats import decode, parse_document
+from ingest.parsed import SkipPage
+from ingest.records import Chunk, Document, Page, content_hash
+from ingest.sources import read_sources
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The ingest records: a Page and the section Chunks cut from it."""
+"""The ingest records: a source Document as read, its Page, and the section Chunks cut from it."""
 
 from __future__ import annotations
 
@@ -99,3 +99,18 @@ class Chunk:
             order=int(data.get("order", 0)),
             siblings=int(data.get("siblings", 1)),
         )
+
+
+@dataclass
+class Document:
+    """The raw bytes of one candidate page and where they came from."""
+
+    source: str  # file path (absolute) or URL
+    data: bytes
+    rel_path: str  # path used to derive a permalink when the page has none
+    content_type: str = ""
+    url: str = ""  # set for pages fetched from a live site
+    permalink: str = ""
+
+
+Item = Document | tuple[str, str]  # a document, or (source, reason it was skipped)

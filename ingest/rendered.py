@@ -7,8 +7,8 @@ from urllib.parse import urlparse
 
 from bs4 import BeautifulSoup, Tag
 
-from ingest.formats import ParsedPage, SkipPage, permalink_from_path
 from ingest.html_blocks import html_sections
+from ingest.parsed import ParsedPage, SkipPage, permalink_from_path
 from ingest.text import clean_line
 
 _CHROME_TAGS = ["script", "style", "noscript", "template", "nav", "header", "footer",

@@ -6,31 +6,16 @@ import contextlib
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.formats import MAX_BYTES
+from ingest.records import Document, Item
 
 PAGE_SUFFIXES = {".md", ".markdown", ".html", ".htm", ".json"}
 # Folders of a Jekyll/Isomer checkout that hold templates, styles, data or build output,
 # never pages (collections such as _about-us do hold pages, so "_" alone says nothing).
 SKIP_DIRS = {"_layouts", "_includes", "_sass", "_site", "_data", "_plugins", "node_modules",
              "vendor", "assets", "misc"}
-
-
-@dataclass
-class Document:
-    """The raw bytes of one candidate page and where they came from."""
-
-    source: str  # file path (absolute) or URL
-    data: bytes
-    rel_path: str  # path used to derive a permalink when the page has none
-    content_type: str = ""
-    url: str = ""  # set for pages fetched from a live site
-    permalink: str = ""
-
-
-Item = Document | tuple[str, str]  # a document, or (source, reason it was skipped)
 
 
 _KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),

@@ -12,7 +12,7 @@ from urllib.parse import urldefrag, urlparse
 import httpx
 
 from ingest.formats import MAX_BYTES
-from ingest.sources import Document, Item
+from ingest.records import Document, Item
 
 DEFAULT_TIMEOUT = 10.0  # seconds, per request
 CONCURRENCY = 4  # pages fetched at once during a crawl

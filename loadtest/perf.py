@@ -1,6 +1,6 @@
 """`make bench-perf`: every speed and size figure of govqa, beside a plain pipeline, in one run.
 
-    python -m loadtest.perf [--out var/bench/perf] [--scale 100000] [--quick]
+    python -m loadtest.perf [--out var/bench/perf] [--scale 100000] [--against REF]
 
 Writes perf.md (the table the README quotes) and perf.json. Accuracy on the bundled
 question sets is printed beside the speed, so an optimisation that costs answers shows.
@@ -235,13 +235,15 @@ def main() -> None:
         help="passes over the bundled questions (314 each) for engine latency",
     )
     parser.add_argument("--seconds", type=int, default=10, help="length of each HTTP run")
+    parser.add_argument("--against", default=None, metavar="REF",
+                        help="also time the engine of commit REF, asked in turn with this one")
     parser.add_argument("--steps", default="ingest,engine,rerank,baseline,http,scale",
                         help="the steps to run, comma-separated (ingest always runs)")
     args = parser.parse_args()
-    wanted = {"ingest", *args.steps.split(",")}
+    wanted = {"ingest", *args.steps.split(",")} | ({"against"} if args.against else set())
     args.out.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
-    for step in ("ingest", "engine", "rerank", "baseline", "http", "scale"):
+    for step in ("ingest", "engine", "against", "rerank", "baseline", "http", "scale"):
         if step not in wanted:
             continue
         started = time.perf_counter()
@@ -250,6 +252,11 @@ def main() -> None:
             report["ingest"], sample, corpus = measure_ingest(args.out)
         elif step == "engine":
             report["engine"] = measure_engine(sample, corpus, args.rounds)
+        elif step == "against":
+            from loadtest.against import measure_against
+
+            report["against"] = measure_against(args.against, {"sample": sample,
+                                                               "corpus": corpus}, args.rounds)
         elif step == "rerank":
             report["rerank"] = measure_rerank(sample, corpus, args.rounds)
         elif step == "baseline":
@@ -264,6 +271,10 @@ def main() -> None:
             )
         print(f"[perf] {step} done in {time.perf_counter() - started:.0f} s", flush=True)
     md = f"Measured {report['when']} on {report['machine']}.\n\n{table(report)}\n"
+    if "against" in report:
+        from loadtest.against import lines
+
+        md += "\n" + "\n".join(lines(report["against"])) + "\n"
     (args.out / "perf.json").write_text(json.dumps(report, indent=2))
     (args.out / "perf.md").write_text(md)
     print(md)

@@ -13,12 +13,20 @@ SHARED = (REPO / ".." / "shared").resolve()
 # The corpus folders that, with the sample page, form one consistent site
 # (revisions/ holds a later version of the sample page, for re-ingest tests).
 CORPUS_SITES = ("govtech", "govtech-classic", "other-isomer")
+BENCH_DATA = REPO / "tests" / "bench" / "data"
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     assert SHARED.is_dir(), f"../shared is missing beside the repo ({SHARED})"
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def bench_data() -> Path:
+    """tests/bench/data: tiny.jsonl (6 questions on the sample page), squad-tiny.json
+    (2 articles, 3 paragraphs) and trecqa-tiny.csv."""
+    return BENCH_DATA
 
 
 def _build(path: Path, sources: list[str] | None) -> Path:

@@ -17,15 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-DATA = Path(__file__).resolve().parent / "data"
 GOVQA = str(Path(sys.executable).parent / "govqa")
-
-
-@pytest.fixture(scope="session")
-def bench_data() -> Path:
-    """tests/bench/data: tiny.jsonl (6 questions on the sample page), squad-tiny.json
-    (2 articles, 3 paragraphs) and trecqa-tiny.csv."""
-    return DATA
 
 
 @pytest.fixture

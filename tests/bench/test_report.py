@@ -7,8 +7,9 @@ import pytest
 from rich.console import Console
 
 from bench.questions import Question
-from bench.report import BenchRun, print_summary, write_reports
+from bench.report import print_summary, write_reports
 from bench.results import Located, score, summarize_by_type
+from bench.run import BenchRun
 
 PAGE = (
     "https://www.tech.gov.sg/products-and-services/collaborate-with-us/international-collaboration/"

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.chunker import MAX_TOKENS, token_counter
-from ingest.formats import SkipPage
+from ingest.parsed import SkipPage
 from ingest.pipeline import page_from_document
-from ingest.sources import Document
+from ingest.records import Document
 
 PER_INPUT_S = 5.0  # far above any real page (milliseconds); a hang or a blow-up is not
 SHORT = settings(max_examples=800, deadline=None, derandomize=True, database=None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from chat_api.cli import load_settings
 from chat_api.db import migrate
 from chat_api.db.urls import connect
+from chat_api.settings import load_settings
 from govqa.errors import StoreUnavailable
 
 

@@ -1,4 +1,4 @@
-"""`govqa ingest`: read pages into section chunks and (re)build the index."""
+"""`govqa ingest`: read pages into section chunks (ingest/) and (re)build the index from them."""
 
 from __future__ import annotations
 
@@ -13,14 +13,10 @@ from ingest.pipeline import IngestResult, UpdatePlan, apply_plan, ingest_sources
 from ingest.records import Chunk, Page
 
 
-def _existing(index_dir: Path, required: bool) -> tuple[list[Page], list[Chunk]]:
+def _existing(index_dir: Path) -> tuple[list[Page], list[Chunk]]:
     """The pages and chunks already indexed (none when there is no index yet)."""
-    try:
-        from retriever import index
-    except ModuleNotFoundError:
-        if required:
-            raise
-        return [], []  # a dry run can report a plan without the retriever installed
+    from retriever import index
+
     if not index.index_exists(index_dir):
         return [], []
     return index.read_pages(index_dir), index.read_chunks(index_dir)
@@ -70,7 +66,7 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], index_dir: Path | None,
 
     result = ingest_sources(list(sources) or None, base_url=base_url, progress=progress,
                             timeout=timeout)
-    existing_pages, existing_chunks = _existing(index_dir, required=not dry_run)
+    existing_pages, existing_chunks = _existing(index_dir)
     plan = plan_update(existing_pages, result.pages, result.scanned)
 
     if as_json:

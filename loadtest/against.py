@@ -1,0 +1,157 @@
+"""Engine latency of this checkout against an earlier commit, question by question in turn.
+
+    python -m loadtest.against REF [--rounds 2] [--index var/index --corpus var/corpus-index]
+
+Two worker processes load the same index, one with this checkout's code and one with REF's
+(`git archive` into a temporary folder); each question goes to both, in alternating order,
+so machine noise falls on both alike. Only `Engine.load(...)` and `Engine.ask(...)` are
+called, which every commit since the reranked retrieval has. Query caching is off.
+`make bench-perf AGAINST=REF` runs it as the perf report's `against` step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+QUESTION_SETS = (REPO / "bench/questions/sample.jsonl", REPO / "bench/questions/corpus.jsonl")
+MODES = ("reader", "hybrid")
+WARM_UP = 20
+
+# The worker runs inside either tree: it must use only what both have.
+WORKER = """
+import json, sys, time
+from pathlib import Path
+from retriever.engine import Engine
+engines = {}
+for line in sys.stdin:
+    job = json.loads(line)
+    engine = engines.get(job["index"])
+    if engine is None:
+        engine = engines[job["index"]] = Engine.load(Path(job["index"]), threads=1, cache_size=0)
+    started = time.perf_counter()
+    answer = engine.ask(job["question"], mode=job["mode"])
+    ms = (time.perf_counter() - started) * 1000
+    print(json.dumps({"ms": ms, "answer": answer.answer}), flush=True)
+"""
+
+
+class Worker:
+    """One checkout's engine in its own process, asked one question at a time."""
+
+    def __init__(self, tree: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER], cwd=tree, text=True, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(tree)})
+
+    def ask(self, index: Path, question: str, mode: str) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({"index": str(index), "question": question,
+                                          "mode": mode}) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("an engine worker stopped; run its checkout's tests")
+        result: dict[str, Any] = json.loads(line)
+        return result
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def export_tree(ref: str, into: Path) -> Path:
+    """The files of commit `ref`, without a checkout (the working tree stays as it is)."""
+    archive = into / "tree.tar"
+    with open(archive, "wb") as fh:
+        subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", ref], stdout=fh,
+                       check=True)
+    tree = into / "tree"
+    with tarfile.open(archive) as tar:
+        tar.extractall(tree, filter="data")
+    return tree
+
+
+def pct(values: list[float]) -> dict[str, float]:
+    return {f"p{p}": float(np.percentile(values, p)) for p in (50, 95)}
+
+
+def measure_against(ref: str, indexes: dict[str, Path], rounds: int) -> dict[str, Any]:
+    """{index name: {mode: {"ours": pct, "theirs": pct, "same_answers": share}}}."""
+    from bench.questions import load_questions
+
+    questions = [q.question for path in QUESTION_SETS for q in load_questions(path)]
+    result: dict[str, Any] = {"ref": ref, "questions": len(questions) * rounds}
+    with tempfile.TemporaryDirectory(prefix="govqa-against-") as tmp:
+        ours, theirs = Worker(REPO), Worker(export_tree(ref, Path(tmp)))
+        try:
+            for name, index in indexes.items():
+                for mode in MODES:
+                    times: dict[str, list[float]] = {"ours": [], "theirs": []}
+                    same = 0
+                    for q in questions[:WARM_UP]:
+                        ours.ask(index, q, mode), theirs.ask(index, q, mode)
+                    for r in range(rounds):
+                        for n, q in enumerate(questions):
+                            # Alternate who goes first: a warm cache favours neither.
+                            order = (("ours", ours), ("theirs", theirs))
+                            answers = {}
+                            for key, worker in order if (n + r) % 2 else order[::-1]:
+                                got = worker.ask(index, q, mode)
+                                times[key].append(got["ms"])
+                                answers[key] = got["answer"]
+                            same += answers["ours"] == answers["theirs"]
+                    result.setdefault(name, {})[mode] = {
+                        "ours": pct(times["ours"]), "theirs": pct(times["theirs"]),
+                        "same_answers": same / (len(questions) * rounds)}
+        finally:
+            ours.close()
+            theirs.close()
+    return result
+
+
+def lines(report: dict[str, Any]) -> list[str]:
+    out = [f"Engine p50 / p95 (ms), this checkout against {report['ref']}, "
+           f"{report['questions']} questions per row, asked in turn:", "",
+           "| index | mode | this checkout | " + report["ref"] + " | ratio (p50) | same answers |",
+           "|---|---|---|---|---|---|"]
+    for name, modes in report.items():
+        if not isinstance(modes, dict):
+            continue
+        for mode, r in modes.items():
+            o, t = r["ours"], r["theirs"]
+            out.append(f"| {name} | {mode} | {o['p50']:.2f} / {o['p95']:.2f} | "
+                       f"{t['p50']:.2f} / {t['p95']:.2f} | {o['p50'] / t['p50']:.3f} | "
+                       f"{r['same_answers']:.1%} |")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("ref", help="the commit to compare with, e.g. HEAD~3 or a hash")
+    parser.add_argument("--index", type=Path, default=REPO / "var/index")
+    parser.add_argument("--corpus", type=Path, default=REPO / "var/corpus-index")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    report = measure_against(args.ref, {"sample": args.index, "corpus": args.corpus},
+                             args.rounds)
+    print("\n".join(lines(report)))
+    print(f"\n({time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
