@@ -45,6 +45,10 @@ def runs(root: Path) -> dict[str, Path]:
     return found
 
 
+def _single(root: Path) -> bool:
+    return root.is_file() or (root / RESULTS).is_file()
+
+
 def load(path: Path) -> dict[str, dict[str, Any]]:
     rows = {}
     with open(path, encoding="utf-8") as fh:
@@ -80,6 +84,8 @@ def compare(before: Path, after: Path, tolerance: float = 1e-6
             ) -> tuple[dict[str, int], list[Difference]]:
     """Questions compared per run, and every difference found."""
     old, new = runs(before), runs(after)
+    if _single(before) and _single(after):
+        old = {name: path for name in new for path in old.values()}  # one run against one
     if set(old) != set(new):
         raise SystemExit(f"error: the runs differ: only before {sorted(set(old) - set(new))}, "
                          f"only after {sorted(set(new) - set(old))}")

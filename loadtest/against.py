@@ -90,7 +90,8 @@ def pct(values: list[float]) -> dict[str, float]:
 
 
 def measure_against(ref: str, indexes: dict[str, Path], rounds: int) -> dict[str, Any]:
-    """{index name: {mode: {"ours": pct, "theirs": pct, "same_answers": share}}}."""
+    """{index name: {mode: {"ours": pct, "theirs": pct, "paired_median_ms": ours - theirs,
+    "same_answers": share}}}."""
     from bench.questions import load_questions
 
     questions = [q.question for path in QUESTION_SETS for q in load_questions(path)]
@@ -114,8 +115,11 @@ def measure_against(ref: str, indexes: dict[str, Path], rounds: int) -> dict[str
                                 times[key].append(got["ms"])
                                 answers[key] = got["answer"]
                             same += answers["ours"] == answers["theirs"]
+                    paired = np.array(times["ours"]) - np.array(times["theirs"])
                     result.setdefault(name, {})[mode] = {
                         "ours": pct(times["ours"]), "theirs": pct(times["theirs"]),
+                        # Each question against itself: the steadiest view of the change.
+                        "paired_median_ms": float(np.median(paired)),
                         "same_answers": same / (len(questions) * rounds)}
         finally:
             ours.close()
@@ -126,8 +130,9 @@ def measure_against(ref: str, indexes: dict[str, Path], rounds: int) -> dict[str
 def lines(report: dict[str, Any]) -> list[str]:
     out = [f"Engine p50 / p95 (ms), this checkout against {report['ref']}, "
            f"{report['questions']} questions per row, asked in turn:", "",
-           "| index | mode | this checkout | " + report["ref"] + " | ratio (p50) | same answers |",
-           "|---|---|---|---|---|---|"]
+           "| index | mode | this checkout | " + report["ref"]
+           + " | ratio (p50) | median paired difference | same answers |",
+           "|---|---|---|---|---|---|---|"]
     for name, modes in report.items():
         if not isinstance(modes, dict):
             continue
@@ -135,7 +140,7 @@ def lines(report: dict[str, Any]) -> list[str]:
             o, t = r["ours"], r["theirs"]
             out.append(f"| {name} | {mode} | {o['p50']:.2f} / {o['p95']:.2f} | "
                        f"{t['p50']:.2f} / {t['p95']:.2f} | {o['p50'] / t['p50']:.3f} | "
-                       f"{r['same_answers']:.1%} |")
+                       f"{r['paired_median_ms']:+.2f} ms | {r['same_answers']:.1%} |")
     return out
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.records import Chunk
-from retriever.lexicon import ChunkTerms, Lexicon, coverage
+from retriever.lexicon import ChunkTerms, Lexicon
 from retriever.question import Cues, is_list_question, read_question
 from retriever.records import Hit
 from retriever.search import LoadedIndex
@@ -47,10 +47,17 @@ class QuestionContext:
     cues: Cues = field(init=False)  # the answer type, acronyms, numbers, tense it asks about
     list_question: bool = field(init=False)
     _sections: dict[int, Section] = field(init=False, repr=False)
+    _items: list[tuple[str, float]] = field(init=False, repr=False)
+    _total: float = field(init=False, repr=False)
+    _on_pages: list[tuple[str, float]] = field(init=False, repr=False)  # terms pages use
 
     def __post_init__(self) -> None:
         self.terms = terms(self.query)
         self.weights = self.lexicon.weights(self.terms)
+        # What every coverage sums over, in the weights' order, so each sum is the same.
+        self._items = list(self.weights.items())
+        self._total = sum(self.weights.values())
+        self._on_pages = [(t, w) for t, w in self._items if self.lexicon.known(t)]
         self.rarest = max(self.weights.values(), default=1.0) or 1.0
         distinct = set(self.terms)
         self.oov = (sum(1 for t in distinct if not self.lexicon.known(t)) / len(distinct)
@@ -60,7 +67,9 @@ class QuestionContext:
         self._sections = {}
 
     def coverage(self, present: set[str]) -> float:
-        return coverage(self.weights, present)
+        """The IDF-weighted share of the question's terms found in `present`."""
+        total = self._total
+        return sum(w for t, w in self._items if t in present) / total if total else 0.0
 
     def section(self, hit: Hit) -> Section:
         """The section's products, computed on first use: the rerank reads twenty sections
@@ -72,14 +81,16 @@ class QuestionContext:
             return found
         lo, hi = int(index.sentence_offsets[pos]), int(index.sentence_offsets[pos + 1])
         known = self.lexicon.chunk_terms(pos)
-        missing = max((w for t, w in self.weights.items()
-                       if t not in known.everything and self.lexicon.known(t)), default=0.0)
+        missing = max((w for t, w in self._on_pages if t not in known.everything), default=0.0)
+        items, total = self._items, self._total
         found = Section(
             pos=pos, chunk=hit.chunk,
             views=index.sentence_vectors[lo:hi] @ self.qvec,
             chunk_sim=float(index.chunk_vectors[pos] @ self.qvec),
             terms=known,
-            sentence_cov=[self.coverage(s) for s in known.sentences],
+            # ctx.coverage, inlined: the rerank reads every sentence of twenty sections.
+            sentence_cov=[sum(w for t, w in items if t in s) / total if total else 0.0
+                          for s in known.sentences],
             chunk_cov=self.coverage(known.everything),
             title_cov=self.coverage(known.titles),
             missing_idf=missing / self.rarest,

@@ -214,17 +214,17 @@ class Candidates:
 
 
 def candidates(ctx: QuestionContext, hits: list[Hit]) -> Candidates:
+    found = [f for f in group(ctx, hits) if len(f.section.views)]
+    sizes = [len(f.section.views) for f in found]
+    values = np.empty((sum(sizes), len(SENTENCE_FEATURE_NAMES)), dtype=np.float64)
     where: list[tuple[Hit, int]] = []
-    blocks: list[np.ndarray] = []
-    for f in group(ctx, hits):
-        n = len(f.section.views)
-        if n == 0:
-            continue
-        blocks.append(np.column_stack([np.broadcast_to(np.asarray(fn(ctx, f), np.float64), n)
-                                       for fn in SENTENCE_FEATURES.values()]))
+    row = 0
+    for f, n in zip(found, sizes, strict=True):
+        block = values[row:row + n]
+        for c, fn in enumerate(SENTENCE_FEATURES.values()):
+            block[:, c] = fn(ctx, f)  # a column, or one value for every sentence
         where.extend((f.hit, j) for j in range(n))
-    values = (np.vstack(blocks) if blocks
-              else np.zeros((0, len(SENTENCE_FEATURE_NAMES)), dtype=np.float64))
+        row += n
     return Candidates(where, Table(SENTENCE_FEATURE_NAMES, values))
 
 

@@ -44,7 +44,7 @@ def test_a_folder_without_its_card_is_refused(copy_reader) -> None:  # type: ign
 
 def test_calibration_is_tied_to_its_reader_and_features(tmp_path: Path) -> None:
     from retriever.calibration import Calibration
-    from retriever.scoring import READER_SENTENCE_FEATURES
+    from retriever.confidence import READER_SENTENCE_FEATURES
 
     cal = Calibration(sentence_weights={f: 0.0 for f in READER_SENTENCE_FEATURES},
                       mode="reader", reader_sha256="a" * 64)

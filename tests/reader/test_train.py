@@ -103,6 +103,33 @@ def test_indomain_groups_refuse_the_holdout(tmp_path: Path, sample_index_dir: Pa
         indomain_groups([(Path("bench/questions/holdout.jsonl"), sample_index_dir)])
 
 
+def test_indomain_groups_read_what_the_engine_reads(sample_index_dir: Path,
+                                                   sample_engine) -> None:  # type: ignore[no-untyped-def]
+    from bench.metrics import contains
+    from bench.questions import load_questions
+    from reader.indomain import indomain_groups
+    from retriever.reader import candidate_text, chunk_title
+
+    qset = Path(__file__).resolve().parents[2] / "bench/questions/sample.jsonl"
+    groups = indomain_groups([(qset, sample_index_dir)], negatives=3)
+    by_question = {g.question: g for g in groups}
+    for q in load_questions(qset):
+        group = by_question.get(q.question)
+        if group is None:
+            continue  # no read sentence holds its gold
+        # The sentences of the sections served, after the rerank: what the reader reads.
+        prepared = sample_engine.prepare(q.question, mode="hybrid")
+        served = {candidate_text(chunk_title(h.chunk), h.chunk.text[s:e])
+                  for h in prepared.hits for s, e in h.chunk.sentences}
+        assert set(group.candidates) <= served, q.question
+        assert group.positives == (1 if q.answers else 0)
+        assert 0 < len(group.candidates) - group.positives <= 3
+        if q.answers:
+            assert any(contains(group.candidates[0], g) for g in q.answers)
+    assert sum(g.positives == 0 for g in groups) == sum(1 for q in load_questions(qset)
+                                                      if not q.answers)
+
+
 def test_eval_prints_r1_and_mrr(run_cli, tiny_reader, squad_slice: Path) -> None:  # type: ignore[no-untyped-def]
     from reader.selection import evaluate, load_items
     from retriever.reader import OnnxReader
