@@ -51,9 +51,10 @@ class Worker:
     """One checkout's engine in its own process, asked one question at a time."""
 
     def __init__(self, tree: Path) -> None:
+        self.errors = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(
             [sys.executable, "-c", WORKER], cwd=tree, text=True, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=self.errors,
             env={**os.environ, "PYTHONPATH": str(tree)})
 
     def ask(self, index: Path, question: str, mode: str) -> dict[str, Any]:
@@ -63,7 +64,9 @@ class Worker:
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
-            raise RuntimeError("an engine worker stopped; run its checkout's tests")
+            self.errors.seek(0)
+            last = self.errors.read().strip().splitlines()[-1:] or ["no message"]
+            raise RuntimeError(f"an engine worker stopped: {last[0]}")
         result: dict[str, Any] = json.loads(line)
         return result
 
@@ -71,6 +74,7 @@ class Worker:
         if self.proc.stdin is not None:
             self.proc.stdin.close()
         self.proc.wait(timeout=30)
+        self.errors.close()
 
 
 def export_tree(ref: str, into: Path) -> Path:
@@ -95,6 +99,8 @@ def measure_against(ref: str, indexes: dict[str, Path], rounds: int) -> dict[str
     from bench.questions import load_questions
 
     questions = [q.question for path in QUESTION_SETS for q in load_questions(path)]
+    # The workers run in their own trees: a relative index path would point into them.
+    indexes = {name: Path(index).resolve() for name, index in indexes.items()}
     result: dict[str, Any] = {"ref": ref, "questions": len(questions) * rounds}
     with tempfile.TemporaryDirectory(prefix="govqa-against-") as tmp:
         ours, theirs = Worker(REPO), Worker(export_tree(ref, Path(tmp)))

@@ -69,7 +69,7 @@ class QuestionContext:
     def coverage(self, present: set[str]) -> float:
         """The IDF-weighted share of the question's terms found in `present`."""
         total = self._total
-        return sum(w for t, w in self._items if t in present) / total if total else 0.0
+        return sum([w for t, w in self._items if t in present]) / total if total else 0.0
 
     def section(self, hit: Hit) -> Section:
         """The section's products, computed on first use: the rerank reads twenty sections
@@ -81,17 +81,19 @@ class QuestionContext:
             return found
         lo, hi = int(index.sentence_offsets[pos]), int(index.sentence_offsets[pos + 1])
         known = self.lexicon.chunk_terms(pos)
-        missing = max((w for t, w in self._on_pages if t not in known.everything), default=0.0)
-        items, total = self._items, self._total
+        missing = max([w for t, w in self._on_pages if t not in known.everything], default=0.0)
+        # The question's terms this section has, in the weights' order: each coverage below
+        # sums the same weights in the same order as ctx.coverage would, over fewer terms.
+        local = [(t, w) for t, w in self._items if t in known.everything]
+        total = self._total or 1.0
         found = Section(
             pos=pos, chunk=hit.chunk,
             views=index.sentence_vectors[lo:hi] @ self.qvec,
             chunk_sim=float(index.chunk_vectors[pos] @ self.qvec),
             terms=known,
-            # ctx.coverage, inlined: the rerank reads every sentence of twenty sections.
-            sentence_cov=[sum(w for t, w in items if t in s) / total if total else 0.0
+            sentence_cov=[sum([w for t, w in local if t in s]) / total if local else 0.0
                           for s in known.sentences],
-            chunk_cov=self.coverage(known.everything),
+            chunk_cov=sum([w for _, w in local]) / total if local else 0.0,
             title_cov=self.coverage(known.titles),
             missing_idf=missing / self.rarest,
         )
