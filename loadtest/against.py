@@ -1,11 +1,14 @@
 """Engine latency of this checkout against an earlier commit, question by question in turn.
 
-    python -m loadtest.against REF [--rounds 2] [--index var/index --corpus var/corpus-index]
+    python -m loadtest.against REF [--rounds 2] [--cached] [--index DIR --corpus DIR]
 
 Two worker processes load the same index, one with this checkout's code and one with REF's
 (`git archive` into a temporary folder); each question goes to both, in alternating order,
 so machine noise falls on both alike. Only `Engine.load(...)` and `Engine.ask(...)` are
-called, which every commit since the reranked retrieval has. Query caching is off.
+called, which every commit since the reranked retrieval has. Query caching is off; with
+`--cached` every question is asked once first and its vector kept, so the rows time the
+answer path alone, without the encoder (whose run-to-run noise is larger than most changes
+to the code around it).
 `make bench-perf AGAINST=REF` runs it as the perf report's `against` step.
 """
 
@@ -39,7 +42,8 @@ for line in sys.stdin:
     job = json.loads(line)
     engine = engines.get(job["index"])
     if engine is None:
-        engine = engines[job["index"]] = Engine.load(Path(job["index"]), threads=1, cache_size=0)
+        engine = engines[job["index"]] = Engine.load(Path(job["index"]), threads=1,
+                                                     cache_size=job["cache"])
     started = time.perf_counter()
     answer = engine.ask(job["question"], mode=job["mode"])
     ms = (time.perf_counter() - started) * 1000
@@ -57,10 +61,10 @@ class Worker:
             stdout=subprocess.PIPE, stderr=self.errors,
             env={**os.environ, "PYTHONPATH": str(tree)})
 
-    def ask(self, index: Path, question: str, mode: str) -> dict[str, Any]:
+    def ask(self, index: Path, question: str, mode: str, cache: int = 0) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(json.dumps({"index": str(index), "question": question,
-                                          "mode": mode}) + "\n")
+                                          "mode": mode, "cache": cache}) + "\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
@@ -93,7 +97,8 @@ def pct(values: list[float]) -> dict[str, float]:
     return {f"p{p}": float(np.percentile(values, p)) for p in (50, 95)}
 
 
-def measure_against(ref: str, indexes: dict[str, Path], rounds: int) -> dict[str, Any]:
+def measure_against(ref: str, indexes: dict[str, Path], rounds: int,
+                    cached: bool = False) -> dict[str, Any]:
     """{index name: {mode: {"ours": pct, "theirs": pct, "paired_median_ms": ours - theirs,
     "same_answers": share}}}."""
     from bench.questions import load_questions
@@ -101,7 +106,9 @@ def measure_against(ref: str, indexes: dict[str, Path], rounds: int) -> dict[str
     questions = [q.question for path in QUESTION_SETS for q in load_questions(path)]
     # The workers run in their own trees: a relative index path would point into them.
     indexes = {name: Path(index).resolve() for name, index in indexes.items()}
-    result: dict[str, Any] = {"ref": ref, "questions": len(questions) * rounds}
+    result: dict[str, Any] = {"ref": ref, "questions": len(questions) * rounds,
+                              "cached": cached}
+    cache = 4 * len(questions) if cached else 0
     with tempfile.TemporaryDirectory(prefix="govqa-against-") as tmp:
         ours, theirs = Worker(REPO), Worker(export_tree(ref, Path(tmp)))
         try:
@@ -109,15 +116,15 @@ def measure_against(ref: str, indexes: dict[str, Path], rounds: int) -> dict[str
                 for mode in MODES:
                     times: dict[str, list[float]] = {"ours": [], "theirs": []}
                     same = 0
-                    for q in questions[:WARM_UP]:
-                        ours.ask(index, q, mode), theirs.ask(index, q, mode)
+                    for q in (questions if cached else questions[:WARM_UP]):
+                        ours.ask(index, q, mode, cache), theirs.ask(index, q, mode, cache)
                     for r in range(rounds):
                         for n, q in enumerate(questions):
                             # Alternate who goes first: a warm cache favours neither.
                             order = (("ours", ours), ("theirs", theirs))
                             answers = {}
                             for key, worker in order if (n + r) % 2 else order[::-1]:
-                                got = worker.ask(index, q, mode)
+                                got = worker.ask(index, q, mode, cache)
                                 times[key].append(got["ms"])
                                 answers[key] = got["answer"]
                             same += answers["ours"] == answers["theirs"]
@@ -134,8 +141,10 @@ def measure_against(ref: str, indexes: dict[str, Path], rounds: int) -> dict[str
 
 
 def lines(report: dict[str, Any]) -> list[str]:
+    what = ("the answer path without the encoder (query vectors cached)" if report["cached"]
+            else "the whole answer, encoding included")
     out = [f"Engine p50 / p95 (ms), this checkout against {report['ref']}, "
-           f"{report['questions']} questions per row, asked in turn:", "",
+           f"{report['questions']} questions per row, asked in turn; {what}:", "",
            "| index | mode | this checkout | " + report["ref"]
            + " | ratio (p50) | median paired difference | same answers |",
            "|---|---|---|---|---|---|---|"]
@@ -156,10 +165,12 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=REPO / "var/index")
     parser.add_argument("--corpus", type=Path, default=REPO / "var/corpus-index")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--cached", action="store_true",
+                        help="keep each question's vector: time the answer path alone")
     args = parser.parse_args()
     started = time.perf_counter()
     report = measure_against(args.ref, {"sample": args.index, "corpus": args.corpus},
-                             args.rounds)
+                             args.rounds, args.cached)
     print("\n".join(lines(report)))
     print(f"\n({time.perf_counter() - started:.0f} s)")
 
