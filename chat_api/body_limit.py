@@ -1,6 +1,9 @@
-"""Request-body size limits, enforced while the body streams in, before it is held whole."""
+"""Request-body limits, enforced while the body streams in: its size, before it is held
+whole, and how long it may take to arrive."""
 
 from __future__ import annotations
+
+import asyncio
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,12 +21,18 @@ class BodyLimitMiddleware:
     stops at the first byte over, so a huge body never sits in a worker's memory.
 
     `limits` maps path prefixes to their own limit (Slack's payloads are larger than a
-    chat question); any other path gets `default`."""
+    chat question); any other path gets `default`.
 
-    def __init__(self, app: ASGIApp, default: int, limits: dict[str, int] | None = None) -> None:
+    A body that stops arriving (a Content-Length larger than what is sent, a client that
+    trickles) gets a 408 after `read_timeout_s` of silence and the connection is closed:
+    uvicorn itself would wait for the rest for as long as the client keeps it open."""
+
+    def __init__(self, app: ASGIApp, default: int, limits: dict[str, int] | None = None,
+                 read_timeout_s: float = 10.0) -> None:
         self.app = app
         self.default = default
         self.limits = sorted((limits or {}).items(), key=lambda kv: -len(kv[0]))
+        self.read_timeout_s = read_timeout_s
 
     def limit_for(self, path: str) -> int:
         return next((n for prefix, n in self.limits if path.startswith(prefix)), self.default)
@@ -43,7 +52,12 @@ class BodyLimitMiddleware:
 
         async def counted() -> Message:
             nonlocal seen
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.read_timeout_s)
+            except TimeoutError:
+                raise HTTPException(
+                    408, f"the request body did not arrive within {self.read_timeout_s:g} s",
+                    headers={"Connection": "close"}) from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:

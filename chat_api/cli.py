@@ -86,6 +86,7 @@ def serve(index_dir: Path | None, host: str | None, port: int | None, workers: i
         log_config=log_config(),
         log_level="info",
         timeout_graceful_shutdown=10,
+        timeout_keep_alive=settings.keep_alive_s,
     )
 
 

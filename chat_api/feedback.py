@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as CallTimeout
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,6 +17,7 @@ from chat_api.db import migrate
 from chat_api.db.schema import feedback, questions
 from chat_api.db.urls import connect, sqlite_url
 from chat_api.dependency import Dependency
+from chat_api.question_log import BUFFER_ROWS, STALL_S, QuestionLog, storable
 from chat_api.redact import redact
 from govqa.errors import StoreUnavailable, UnknownTurn
 from retriever.conversation import CONVERSATION_TTL_S
@@ -24,7 +25,8 @@ from retriever.records import Answer
 
 log = logging.getLogger("chat_api")
 
-BUFFER_ROWS = 10_000  # questions held while the database is down: a few MB at most
+CALL_TIMEOUT_S = 6.0  # a vote or a stats read waits no longer on the database than this
+T = TypeVar("T")
 
 
 class FeedbackStore:
@@ -36,36 +38,42 @@ class FeedbackStore:
     """
 
     def __init__(self, url: str | Path, *, buffer_rows: int = BUFFER_ROWS,
+                 stall_s: float = STALL_S,
                  on_change: Callable[[bool], None] | None = None,
                  on_buffer: Callable[[int], None] | None = None,
-                 on_drop: Callable[[int], None] | None = None) -> None:
-        """`on_change(up)`, `on_buffer(rows waiting)` and `on_drop(rows lost)` report the
-        store's health, e.g. to Prometheus gauges."""
+                 on_drop: Callable[[str, int], None] | None = None,
+                 on_written: Callable[[int], None] | None = None) -> None:
+        """`on_change(up)`, `on_buffer(rows waiting)`, `on_drop(reason, rows lost)` and
+        `on_written(rows)` report the store's health, e.g. to Prometheus."""
         url = str(url)
         self.url = url if "://" in url else sqlite_url(url)
         self.engine: Engine = connect(self.url)
         self.health = Dependency("the feedback database", on_change)
-        self.buffer_rows = buffer_rows
-        self._pending: deque[dict[str, Any]] = deque()
-        self._lock = threading.Lock()  # one flush at a time, in order
-        self._on_buffer: Callable[[int], None] = on_buffer or (lambda n: None)
-        self._on_drop: Callable[[int], None] = on_drop or (lambda n: None)
-        self.dropped = 0
+        # Votes and reads run here, so that a database that never answers costs a request
+        # CALL_TIMEOUT_S and a 503, not a thread held for as long as the stall lasts.
+        self._calls = ThreadPoolExecutor(max_workers=4, thread_name_prefix="govqa-db")
         try:
             migrate.prepare(self.engine)
         except SQLAlchemyError as exc:
             # Start anyway: answers need no database, and the log waits for it.
             self.health.failed(exc)
+        self.log = QuestionLog(self.engine, self.health, buffer_rows=buffer_rows,
+                               stall_s=stall_s, on_buffer=on_buffer, on_drop=on_drop,
+                               on_written=on_written)
 
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        return self.log.pending
+
+    @property
+    def dropped(self) -> int:
+        return sum(self.log.dropped.values())
 
     def log_question(self, answer: Answer, source: str = "web") -> None:
-        """Record one answered or abstained question. Never raises: while the database is
-        down the row waits in memory (bounded; what overflows is counted and logged)."""
+        """Queue one answered or abstained question for the log. Never blocks on the
+        database and never raises: the log's own thread writes it."""
         cited = answer.citations[0] if answer.answered and answer.citations else None
-        row = {
+        self.log.put({
             "ts": time.time(), "source": source, "conversation_id": answer.conversation_id,
             "turn": answer.turn, "question": redact(answer.question),
             "answered": int(answer.answered), "confidence": float(answer.confidence),
@@ -76,40 +84,26 @@ class FeedbackStore:
             "cite_section": cited.section if cited else None,
             "cite_url": cited.url if cited else None,
             "latency_ms": round(float(answer.took_ms), 3),
-        }
-        with self._lock:
-            self._pending.append(row)
-            overflow = len(self._pending) - self.buffer_rows
-            for _ in range(max(0, overflow)):
-                self._pending.popleft()
-            if overflow > 0:
-                self.dropped += overflow
-                self._on_drop(overflow)
-                log.error("the question log buffer is full: %d oldest rows dropped (%d in all)",
-                          overflow, self.dropped)
-        if self.health.worth_trying:
-            self.flush()
-        self._on_buffer(len(self._pending))
+        })
 
-    def flush(self) -> int:
-        """Write the buffered questions; returns how many were written (0 while down)."""
-        with self._lock:
-            if not self._pending:
-                return 0
-            rows = list(self._pending)
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(questions), rows)
-            except SQLAlchemyError as exc:
-                self.health.failed(exc)
-                return 0
-            for _ in rows:
-                self._pending.popleft()
-        self.health.succeeded()
-        self._on_buffer(len(self._pending))
-        if len(rows) > 1:
-            log.info("wrote %d buffered questions to the database", len(rows))
-        return len(rows)
+    def flush(self, timeout: float | None = CALL_TIMEOUT_S) -> int:
+        """Write the queued questions now; returns how many were written (0 while the
+        database is down or a stalled write holds on past `timeout`)."""
+        return self.log.write(timeout) or 0
+
+    def _call(self, fn: Callable[[], T], unavailable: str) -> T:
+        """Run one database call with a deadline; StoreUnavailable when it fails or waits."""
+        if not self.health.worth_trying:
+            raise StoreUnavailable(unavailable)
+        future = self._calls.submit(fn)
+        try:
+            return future.result(timeout=CALL_TIMEOUT_S)
+        except CallTimeout as exc:
+            self.health.failed(TimeoutError(f"no answer in {CALL_TIMEOUT_S:.0f} s"))
+            raise StoreUnavailable(unavailable) from exc
+        except SQLAlchemyError as exc:
+            self.health.failed(exc)
+            raise StoreUnavailable(unavailable) from exc
 
     def add_feedback(
         self,
@@ -128,9 +122,16 @@ class FeedbackStore:
         vote by the same voter (the visitor on the web; each Slack user) replaces the first.
         """
         now = time.time()
-        self.flush()  # the turn voted on may still be waiting in the buffer
         turn = int(turn)
-        try:
+        comment = storable(redact(comment)) if comment else None
+        conversation_id, voter = storable(conversation_id), storable(voter)
+        unavailable = ("feedback cannot be recorded right now: the database does not answer; "
+                       "the answer itself is unaffected, try the vote again shortly")
+        # The turn voted on may still be waiting in the log's queue.
+        if self.log.write(timeout=CALL_TIMEOUT_S) is None:
+            raise StoreUnavailable(unavailable)
+
+        def vote() -> int:
             with self.engine.begin() as conn:
                 issued = conn.execute(
                     select(questions.c.id).where(
@@ -144,22 +145,20 @@ class FeedbackStore:
                 conn.execute(delete(feedback).where(
                     feedback.c.conversation_id == conversation_id, feedback.c.turn == turn,
                     feedback.c.source == source, feedback.c.voter == voter))
-                row = conn.execute(insert(feedback).values(
+                return int(conn.execute(insert(feedback).values(
                     ts=now, source=source, conversation_id=conversation_id, turn=turn,
-                    helpful=int(bool(helpful)), comment=redact(comment) if comment else None,
-                    voter=voter).returning(feedback.c.id)).scalar_one()
-        except SQLAlchemyError as exc:
-            self.health.failed(exc)
-            raise StoreUnavailable(
-                "feedback cannot be recorded right now: the database does not answer; "
-                "the answer itself is unaffected, try the vote again shortly") from exc
+                    helpful=int(bool(helpful)), comment=comment,
+                    voter=voter).returning(feedback.c.id)).scalar_one())
+
+        row = self._call(vote, unavailable)
         self.health.succeeded()
-        return int(row)
+        return row
 
     def stats(self, top: int = 10) -> dict[str, Any]:
         """Counts for the editors, and the questions the site most often could not answer."""
         q = questions.c
-        try:
+
+        def read() -> tuple[Any, ...]:
             with self.engine.connect() as conn:
                 total, answered = conn.execute(
                     select(func.count(), func.coalesce(func.sum(q.answered), 0))).one()
@@ -172,10 +171,10 @@ class FeedbackStore:
                     select(func.min(q.question), func.count().label("n"), func.max(q.ts))
                     .where(q.answered == 0).group_by(group)
                     .order_by(func.count().desc(), func.max(q.ts).desc()).limit(top)).all()
-        except SQLAlchemyError as exc:
-            self.health.failed(exc)
-            raise StoreUnavailable("statistics are unavailable right now: the database "
-                                   "does not answer") from exc
+            return total, answered, helpful, unhelpful, gaps
+
+        total, answered, helpful, unhelpful, gaps = self._call(
+            read, "statistics are unavailable right now: the database does not answer")
         self.health.succeeded()
         return {
             "questions": int(total),
@@ -188,12 +187,10 @@ class FeedbackStore:
             ],
         }
 
-    def close(self) -> None:
-        if self._pending:
-            self.flush()
-        if self._pending:
-            log.error("%d logged questions could not be written before shutdown",
-                      len(self._pending))
+    def close(self, timeout: float = CALL_TIMEOUT_S) -> None:
+        """Write what the log holds (waiting at most `timeout`), then let go of the pool."""
+        self.log.close(timeout)
+        self._calls.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
 
 

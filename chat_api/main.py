@@ -25,7 +25,7 @@ from chat_api.middleware import RequestContextMiddleware
 from chat_api.routes import admin, chat, dashboard, feedback, health, search, web
 from chat_api.routes.limits import build_limiter
 from chat_api.settings import Settings
-from chat_api.shared_state import SharedState, flush_question_log
+from chat_api.shared_state import SharedState
 from govqa import __version__
 from retriever.reader import reader_setting
 
@@ -65,8 +65,10 @@ def create_app(
     shared = SharedState.build(settings, metrics)
     slot = EngineSlot(settings.index_dir, settings.model, settings.base_url, loader,
                       conversations=shared.conversations)
-    store = FeedbackStore(settings.store_url, on_change=metrics.dependency("database"),
-                          on_buffer=metrics.log_buffered.set, on_drop=metrics.log_dropped.inc)
+    store = FeedbackStore(settings.store_url, stall_s=settings.database_stall_s,
+                          on_change=metrics.dependency("database"),
+                          on_buffer=metrics.log_buffered.set, on_drop=metrics.count_log_drop,
+                          on_written=metrics.log_written.inc)
     limiter = build_limiter(settings, shared.redis_health)
     # Answers run off the event loop, one at a time per worker: they are CPU-bound (ONNX
     # Runtime already uses the worker's cores), so more at once would only add memory for
@@ -86,7 +88,7 @@ def create_app(
             on_reload(slot.ready)
 
         threading.Thread(target=first_load, name="govqa-load", daemon=True).start()
-        tasks = [asyncio.create_task(flush_question_log(store))]
+        tasks = []
         if settings.reload_interval > 0:
             tasks.append(asyncio.create_task(
                 watch_index(slot, settings.reload_interval, on_reload)))
@@ -137,7 +139,8 @@ def create_app(
         max_age=600,
     )
     app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes,
-                       limits={"/slack/": settings.max_slack_body_bytes})
+                       limits={"/slack/": settings.max_slack_body_bytes},
+                       read_timeout_s=settings.body_timeout_s)
     # Added last, so it is outermost: even CORS preflights and 500s get an X-Request-ID.
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app

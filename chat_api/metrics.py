@@ -81,7 +81,14 @@ class Metrics:
         )
         self.log_dropped = Counter(
             "govqa_question_log_dropped_total",
-            "Logged questions dropped because the database stayed down past the buffer.",
+            "Logged questions dropped, by reason: buffer_full (the database stayed down past "
+            "the buffer), unstorable (the database refused the row), shutdown.",
+            ["reason"],
+            registry=r,
+        )
+        self.log_written = Counter(
+            "govqa_question_log_written_total",
+            "Logged questions written to the database.",
             registry=r,
         )
 
@@ -93,6 +100,9 @@ class Metrics:
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
+
+    def count_log_drop(self, reason: str, rows: int) -> None:
+        self.log_dropped.labels(reason).inc(rows)
 
     def count_answer(self, answered: bool, source: str = "web") -> None:
         self.answers.labels("answered" if answered else "abstained", source).inc()

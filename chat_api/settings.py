@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # Request bodies: a chat question is under 2 KB; Slack's payloads run larger.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     max_slack_body_bytes: int = Field(default=3 * 1024 * 1024, ge=1024)
+    # A question-log write waiting this long means the database is stalled: it counts as down.
+    database_stall_s: float = Field(default=5.0, gt=0, le=300)
+    # A request body that stops arriving for this long gets a 408 and its connection closed.
+    body_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    # An idle keep-alive connection is closed after this long (uvicorn's timeout_keep_alive).
+    keep_alive_s: int = Field(default=5, ge=1, le=300)
 
     @property
     def engine_threads(self) -> int:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chat_api.dependency import Dependency
-from chat_api.feedback import FeedbackStore
 from chat_api.metrics import Metrics
 from chat_api.settings import Settings
 
@@ -18,7 +16,6 @@ if TYPE_CHECKING:
     from chat_api.slack_gate import SeenKeys
     from retriever.conversation import Conversations
 
-FLUSH_EVERY_S = 2.0  # how soon questions buffered during a database outage are written
 
 
 @dataclass
@@ -51,11 +48,3 @@ class SharedState:
             sync_client, async_client = self._clients
             sync_client.close()
             await async_client.aclose()
-
-
-async def flush_question_log(store: FeedbackStore, every_s: float = FLUSH_EVERY_S) -> None:
-    """Write questions buffered while the database was down, as soon as it is back."""
-    while True:
-        await asyncio.sleep(every_s)
-        if store.pending:
-            await asyncio.to_thread(store.flush)

@@ -40,8 +40,8 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
             functools.partial(engine.ask, body.question, conversation_id=body.conversation_id))
         # The widget says who it is, so editors can tell its visitors from API callers.
         channel = "widget" if request.headers.get(CHANNEL_HEADER) == "widget" else "api"
-        # Off the event loop: the log may be a database across the network.
-        await asyncio.to_thread(store.log_question, answer, channel)
+        # Only queued: the log's own thread writes it, so no database holds the answer up.
+        store.log_question(answer, channel)
         metrics.count_answer(answer.answered, channel)
         return JSONResponse(answer.to_dict())
 

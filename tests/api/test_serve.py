@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -24,6 +26,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
         GOVQA_FEEDBACK_DB=str(tmp_path / "feedback.sqlite3"),
         GOVQA_ADMIN_TOKEN="serve-test-token",
         GOVQA_ACCESS_LOG="false",
+        GOVQA_BODY_TIMEOUT_S="1",
     )
     return env
 
@@ -118,3 +121,23 @@ def test_govqa_serve_rejects_a_bad_setting_in_one_line(tmp_path: Path) -> None:
     assert result.stderr == (
         "error: GOVQA_RATE_LIMIT: not a rate limit like '30/minute' or 'off': 'lots'\n"
     )
+
+
+def test_a_body_shorter_than_its_length_gets_408_and_a_closed_connection(served: str) -> None:
+    parts = urlsplit(served)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(b"POST /api/chat HTTP/1.1\r\nHost: govqa\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                     b'{"question": "wh')  # and then nothing: 84 bytes never come
+        started = time.monotonic()
+        reply = b""
+        while chunk := sock.recv(65536):  # until the server closes the connection
+            reply += chunk
+        waited = time.monotonic() - started
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == b"HTTP/1.1 408 Request Timeout"
+    assert b"connection: close" in head.lower()
+    message = httpx.Response(408, content=body).json()
+    assert (message["error"], message["message"]) == (
+        "request_timeout", "the request body did not arrive within 1 s")
+    assert waited < 25  # closed by the server, not by this socket's 30 s timeout

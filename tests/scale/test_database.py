@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 import psycopg
@@ -13,8 +14,8 @@ from chat_api.db import migrate
 from chat_api.db.urls import connect
 from chat_api.feedback import FeedbackStore
 from govqa.errors import SchemaOutdated, StoreUnavailable
+from loadtest.proxy import TcpProxy
 from retriever.records import Answer
-from tests.scale.conftest import TcpProxy
 
 
 def _answer(conversation_id: str, turn: int, question: str = "Where do I park?",
@@ -75,6 +76,14 @@ def test_a_shared_database_at_an_older_revision_waits_for_govqa_db_upgrade(
     assert _rows(database_url, "SELECT comment, voter FROM feedback") == [("old vote", "")]
 
 
+def _written(store: FeedbackStore, rows: int, within_s: float = 10.0) -> bool:
+    """Whether the log's own thread has written `rows` rows in all, waiting for it."""
+    deadline = time.monotonic() + within_s
+    while store.log.written < rows and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return store.log.written == rows
+
+
 def test_while_the_database_is_down_questions_wait_and_votes_get_503(
         database_url: str, proxy: Callable[[str, int], TcpProxy],
         caplog: pytest.LogCaptureFixture) -> None:
@@ -83,6 +92,7 @@ def test_while_the_database_is_down_questions_wait_and_votes_get_503(
                           buffer_rows=2)
     store.health.retry_after_s = 0
     store.log_question(_answer("c1", 1))
+    assert _written(store, 1)
     gate.cut()
     with caplog.at_level(logging.WARNING, logger="chat_api"):
         for turn in (2, 3, 4):  # one more than the buffer holds
@@ -92,13 +102,15 @@ def test_while_the_database_is_down_questions_wait_and_votes_get_503(
         with pytest.raises(StoreUnavailable):
             store.stats()
     assert store.pending == 2 and store.dropped == 1
+    assert dict(store.log.dropped) == {"buffer_full": 1}
     messages = [r.getMessage() for r in caplog.records if r.name == "chat_api"]
-    assert messages[0].startswith("the feedback database is unreachable (OperationalError")
     assert "the question log buffer is full: 1 oldest rows dropped (1 in all)" in messages
-    assert sum("unreachable" in m for m in messages) == 1  # once per outage
+    unreachable = [m for m in messages if "unreachable" in m]
+    assert len(unreachable) == 1  # once per outage
+    assert unreachable[0].startswith("the feedback database is unreachable (OperationalError")
 
     gate.restore()
-    assert store.flush() == 2
+    assert _written(store, 3)
     assert store.add_feedback("c1", 4, False) > 0
     store.close()
     assert _rows(database_url, "SELECT turn FROM questions ORDER BY turn") == [(1,), (3,), (4,)]
@@ -114,3 +126,39 @@ def test_a_bad_database_url_is_one_line_at_start_up(run_cli, monkeypatch) -> Non
     assert (rc, out) == (2, "")
     assert err == ("error: GOVQA_REDIS_URL: not a Redis URL like redis://127.0.0.1:6379/0: "
                    "'localhost:6379'\n")
+
+
+def test_a_nul_or_a_lone_surrogate_is_stored_and_jams_nothing(database_url: str) -> None:
+    store = FeedbackStore(database_url)
+    for turn, question in enumerate(["a\x00b", "half \ud800 a pair", "after them"], start=1):
+        store.log_question(_answer("c1", turn, question))
+    assert _written(store, 3)
+    assert store.add_feedback("c1", 3, True, comment="nul\x00here", voter="u\udc80") > 0
+    store.close()
+    assert _rows(database_url, "SELECT turn, question FROM questions ORDER BY turn") == [
+        (1, "ab"), (2, "half \ufffd a pair"), (3, "after them")]
+    assert _rows(database_url, "SELECT comment, voter FROM feedback") == [
+        ("nulhere", "u\ufffd")]
+    assert dict(store.log.dropped) == {}
+
+
+def test_a_row_the_database_refuses_is_dropped_alone(
+        database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    store = FeedbackStore(database_url)
+    store.health.retry_after_s = 0
+    good = [_answer("c1", turn) for turn in (1, 2, 3)]
+    with caplog.at_level(logging.ERROR, logger="chat_api"), store.log._writing:
+        # Queued together while the writer waits, so they go in one batch.
+        store.log_question(good[0])
+        store.log_question(good[1], source="x" * 40)  # over the column's 16 characters
+        store.log_question(good[2])
+    assert _written(store, 2)
+    store.log_question(_answer("c1", 4))
+    assert _written(store, 3)
+    store.close()
+    assert _rows(database_url, "SELECT turn FROM questions ORDER BY turn") == [(1,), (3,), (4,)]
+    assert dict(store.log.dropped) == {"unstorable": 1}
+    assert [r.getMessage() for r in caplog.records if r.name == "chat_api"] == [
+        "a logged question from conversation c1, turn 2, could not be stored and was dropped "
+        "alone (DataError); the rows around it were written"]
+    assert store.health.up

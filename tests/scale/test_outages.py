@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,8 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from loadtest.proxy import TcpProxy
 from tests.api.conftest import ANSWERABLE, api_settings, wait_ready
-from tests.scale.conftest import TcpProxy
 
 FOLLOW_UP = "when was it held?"
 
@@ -83,11 +85,20 @@ def test_a_limit_set_to_fail_closed_refuses_while_redis_is_down(
         "requests cannot be rate-limited right now, so they are refused; try again shortly")
 
 
+def _wait(condition: Callable[[], bool], within_s: float = 10.0) -> None:
+    deadline = time.monotonic() + within_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
 def test_without_postgresql_votes_get_503_and_answers_go_on(
         shared_app, proxy: Callable[[str, int], TcpProxy]) -> None:  # type: ignore[no-untyped-def]
     gate = proxy("127.0.0.1", 5432)
     client = shared_app(database_port=gate.port)
     before = _ask(client, ANSWERABLE).json()
+    store = client.app.state.store  # type: ignore[attr-defined]
+    _wait(lambda: store.log.written == 1)  # the log's own thread writes the first answer
     gate.cut()
     answer = _ask(client, ANSWERABLE)
     assert answer.status_code == 200 and answer.json()["answered"]
@@ -105,9 +116,47 @@ def test_without_postgresql_votes_get_503_and_answers_go_on(
     assert "govqa_question_log_buffered 1.0" in metrics
 
     gate.restore()
-    store = client.app.state.store  # type: ignore[attr-defined]
     store.health.retry_after_s = 0
-    assert store.flush() == 1  # what the app's own flusher does every 2 s
+    _wait(lambda: store.log.written == 2)  # and the second once the database is back
+    assert store.pending == 0
     assert client.post("/api/feedback", json={
         "conversation_id": answer.json()["conversation_id"], "turn": 1,
         "helpful": False}).status_code == 201
+
+
+def test_a_stalled_postgresql_never_holds_an_answer(
+        shared_app, proxy: Callable[[str, int], TcpProxy],
+        caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    gate = proxy("127.0.0.1", 5432)
+    client = shared_app(database_port=gate.port, database_stall_s=1.0)
+    store = client.app.state.store  # type: ignore[attr-defined]
+    first = _ask(client, ANSWERABLE).json()
+    _wait(lambda: store.log.written == 1)
+    gate.stall()  # connections stay open and accepted; nothing comes back
+    slowest = 0.0
+    with caplog.at_level(logging.WARNING, logger="chat_api"):
+        for _ in range(20):
+            started = time.monotonic()
+            response = _ask(client, ANSWERABLE)
+            slowest = max(slowest, time.monotonic() - started)
+            assert response.status_code == 200 and response.json()["answered"]
+            time.sleep(0.1)
+        # Before the fix an answer waited out the stall (30-40 s); now none waits on it.
+        assert slowest < 2.0
+        _wait(lambda: not store.health.up)
+        metrics = client.get("/metrics").text
+        assert 'govqa_dependency_up{dependency="database"} 0.0' in metrics
+        vote = client.post("/api/feedback", json={"conversation_id": first["conversation_id"],
+                                                  "turn": first["turn"], "helpful": True})
+        assert vote.status_code == 503
+    stalled = [r.getMessage() for r in caplog.records if "unreachable" in r.getMessage()]
+    assert stalled == ["the feedback database is unreachable (TimeoutError: a write of the "
+                       "question log has waited over 1 s); going on without it until it is "
+                       "back"]
+    gate.restore()  # what the stall held goes through, and the rest follows
+    _wait(lambda: store.log.written == 21, within_s=30)
+    _wait(lambda: store.health.up)
+    assert store.pending == 0 and dict(store.log.dropped) == {}
+    metrics = client.get("/metrics").text
+    assert 'govqa_dependency_up{dependency="database"} 1.0' in metrics
+    assert "govqa_question_log_written_total 21.0" in metrics

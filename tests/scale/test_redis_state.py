@@ -13,8 +13,9 @@ import redis.asyncio as aioredis
 from chat_api.dependency import Dependency
 from chat_api.metrics import Metrics
 from chat_api.redis_state import RedisConversations, RedisSeenKeys
+from loadtest.proxy import TcpProxy
 from retriever.conversation import Turn
-from tests.scale.conftest import REDIS, TcpProxy
+from tests.scale.conftest import REDIS
 
 
 def _turn(n: int) -> Turn:
