@@ -53,7 +53,9 @@ bench-perf: $(STAMP)
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m loadtest.perf --out var/bench/perf $(if $(AGAINST),--against $(AGAINST))
 
-# Ten minutes of steady load with follow-ups on 2 workers; exits 1 on any 5xx or RSS creep.
+# Ten minutes of steady load with follow-ups on 2 workers, then 30 s each of steady load,
+# PostgreSQL stalled, Redis stalled and recovered (both must be running on 127.0.0.1); exits 1
+# on any 5xx or error, RSS creep, or a question-log row neither written nor counted as dropped.
 bench-soak: $(STAMP) ingest
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -1,12 +1,19 @@
 """`make bench-soak`: a long, steady load on `govqa serve`, watching errors, latency and memory.
 
     python -m loadtest.soak [--minutes 10] [--rate 100] [--workers 2] [--reader off] [--out DIR]
+                            [--stall-seconds 30] [--redis-url URL] [--postgres-url URL]
 
 wrk (Debian's, a C load generator in its own process) sends varied questions from the bundled
 sets at a fixed pace, and about a third of the time a follow-up in the conversation the last
 answer opened. The run is cut into one-minute windows; each reports requests, errors, 5xx,
 p50/p99, and every worker's RSS at its end. It exits 1 on any 5xx, any connection error or
 timeout, or a worker whose RSS grew more than 20% from the first window to the last.
+
+Then the stall stage (`--stall-seconds`, 0 to skip): a second server on a throwaway
+PostgreSQL database and Redis key prefix, each reached through a TCP proxy, under the same
+load for four phases of that length: steady, PostgreSQL stalled (connections accepted,
+nothing answered), Redis stalled, recovered. It fails on any error, and unless every answer
+the server gave has its question-log row written or counted as dropped with a reason.
 """
 
 from __future__ import annotations
@@ -17,10 +24,18 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+from prometheus_client.parser import text_string_to_metric_families
 
 from loadtest.perf_http import Server, wrk_available
+from loadtest.proxy import TcpProxy
+from loadtest.services import SetupError, SharedState
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTION_SETS = (REPO / "bench/questions/sample.jsonl", REPO / "bench/questions/corpus.jsonl")
@@ -111,8 +126,8 @@ def _window(url: str, script: str, connections: int, seconds: int) -> dict[str, 
     }
 
 
-def soak(index: Path, minutes: int, rate: int, workers: int, connections: int,
-         reader: str = "") -> dict[str, Any]:
+def _script(rate: int, connections: int) -> str:
+    """A wrk script offering `rate` requests a second over `connections`; its path."""
     bodies = ",".join(json.dumps(json.dumps({"question": q})) for q in _questions())
     follow_ups = ",".join(json.dumps(q) for q in FOLLOW_UPS)
     # Each connection waits this long between requests: `connections` of them make `rate`.
@@ -120,11 +135,19 @@ def soak(index: Path, minutes: int, rate: int, workers: int, connections: int,
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(SCRIPT % {"bodies": bodies, "follow_ups": follow_ups, "pause_ms": pause_ms,
                           "request": LUA_REQUEST})
-        script = fh.name
+        return fh.name
+
+
+def _server_env(reader: str) -> dict[str, str]:
+    return {"GOVQA_QUERY_CACHE": "0", **({"GOVQA_READER": reader} if reader else {})}
+
+
+def soak(index: Path, minutes: int, rate: int, workers: int, connections: int,
+         reader: str = "") -> dict[str, Any]:
+    script = _script(rate, connections)
     windows = []
     try:
-        env = {"GOVQA_QUERY_CACHE": "0", **({"GOVQA_READER": reader} if reader else {})}
-        with Server(index, workers=workers, env=env) as server:
+        with Server(index, workers=workers, env=_server_env(reader)) as server:
             for minute in range(1, minutes + 1):
                 window = _window(server.url, script, connections, 60)
                 rss = server.rss_mb()
@@ -142,6 +165,101 @@ def soak(index: Path, minutes: int, rate: int, workers: int, connections: int,
             "reader": reader or "shipped",
             "windows": windows, "rss_growth": growth, "errors": failures,
             "ok": failures == 0 and growth <= MAX_RSS_GROWTH}
+
+
+def _via(url: str, proxy: TcpProxy) -> str:
+    """`url` with its host and port replaced by the proxy's."""
+    parts = urlsplit(url)
+    auth = parts.netloc.rpartition("@")[0]
+    netloc = f"{auth}@127.0.0.1:{proxy.port}" if auth else f"127.0.0.1:{proxy.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _proxy_for(url: str, default_port: int) -> TcpProxy:
+    parts = urlsplit(url)
+    return TcpProxy(parts.hostname or "127.0.0.1", parts.port or default_port)
+
+
+def server_counts(url: str) -> dict[str, float]:
+    """What the server says it answered and logged, summed over its workers."""
+    counts: dict[str, float] = {"answers": 0.0, "written": 0.0, "buffered": 0.0}
+    for family in text_string_to_metric_families(httpx.get(f"{url}/metrics", timeout=10).text):
+        for sample in family.samples:
+            if sample.name == "govqa_answers_total":
+                counts["answers"] += sample.value
+            elif sample.name == "govqa_question_log_written_total":
+                counts["written"] += sample.value
+            elif sample.name == "govqa_question_log_buffered":
+                counts["buffered"] += sample.value
+            elif sample.name == "govqa_question_log_dropped_total":
+                key = f"dropped_{sample.labels['reason']}"
+                counts[key] = counts.get(key, 0.0) + sample.value
+    return counts
+
+
+def stall_stage(index: Path, seconds: int, rate: int, workers: int, connections: int,
+                reader: str, redis_url: str, postgres_url: str) -> dict[str, Any]:
+    """Steady, PostgreSQL stalled, Redis stalled, recovered: `seconds` each, under load."""
+    script = _script(rate, connections)
+    phases: list[dict[str, Any]] = []
+    try:
+        with SharedState(redis_url, postgres_url) as shared:
+            database = _proxy_for(shared.database_url, 5432)
+            cache = _proxy_for(redis_url, 6379)
+            env = {**_server_env(reader), **shared.env(),
+                   "GOVQA_DATABASE_URL": _via(shared.database_url, database),
+                   "GOVQA_REDIS_URL": _via(redis_url, cache)}
+            try:
+                with Server(index, workers=workers, env=env) as server:
+                    for phase, gate in (("steady", None), ("PostgreSQL stalled", database),
+                                        ("Redis stalled", cache), ("recovered", None)):
+                        if gate is not None:
+                            gate.stall()
+                        window = _window(server.url, script, connections, seconds)
+                        if gate is not None:
+                            gate.restore()
+                        window["phase"] = phase
+                        phases.append(window)
+                        print(json.dumps(window), flush=True)
+                    # Whatever the stalls held is written once the database answers again.
+                    deadline = time.monotonic() + 60
+                    counts = server_counts(server.url)
+                    while counts["buffered"] and time.monotonic() < deadline:
+                        time.sleep(1)
+                        counts = server_counts(server.url)
+            finally:
+                database.cut()
+                cache.cut()
+            with psycopg.connect(shared.database_url, connect_timeout=5) as conn:
+                row = conn.execute("SELECT count(*) FROM questions").fetchone()
+                rows = int(row[0]) if row else 0
+    finally:
+        os.unlink(script)
+    dropped = {k.removeprefix("dropped_"): int(v) for k, v in counts.items()
+               if k.startswith("dropped_") and v}
+    errors = sum(w["server_errors"] + w["connect_errors"] + w["timeouts"] for w in phases)
+    accounted = rows + sum(dropped.values())
+    return {"seconds": seconds, "phases": phases, "answers": int(counts["answers"]),
+            "rows_written": rows, "written_metric": int(counts["written"]),
+            "dropped": dropped, "left_buffered": int(counts["buffered"]), "errors": errors,
+            "ok": errors == 0 and accounted == int(counts["answers"])
+            and rows == int(counts["written"])}
+
+
+def stall_table(report: dict[str, Any]) -> str:
+    rows = ["| phase | req/s | non-2xx | 5xx | conn. errors + timeouts | p50 | p99 |",
+            "|---|---|---|---|---|---|---|"]
+    for w in report["phases"]:
+        rows.append(f"| {w['phase']} | {w['rps']:.1f} | {w['non_2xx']} | {w['server_errors']} "
+                    f"| {w['connect_errors'] + w['timeouts']} | {w['p50_ms']:.1f} ms "
+                    f"| {w['p99_ms']:.1f} ms |")
+    dropped = ", ".join(f"{n} {reason}" for reason, n in report["dropped"].items()) or "none"
+    verdict = "passed" if report["ok"] else "**FAILED**"
+    rows += ["", f"{report['seconds']} s per phase: {report['errors']} errors; "
+                 f"{report['answers']} answers, {report['rows_written']} question-log rows "
+                 f"written, dropped: {dropped}, still buffered: {report['left_buffered']}: "
+                 f"{verdict}"]
+    return "\n".join(rows)
 
 
 def table(report: dict[str, Any]) -> str:
@@ -171,17 +289,37 @@ def main() -> None:
     parser.add_argument("--reader", default="",
                         help='GOVQA_READER for the server: "" the shipped reader, "off" none')
     parser.add_argument("--out", type=Path, default=REPO / "var/bench/soak")
+    parser.add_argument("--stall-seconds", type=int, default=30,
+                        help="length of each phase of the stall stage (0: skip it)")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="a database to connect to for CREATE/DROP DATABASE")
     args = parser.parse_args()
     if not wrk_available():
         sys.exit("error: wrk is not installed (make bench-soak installs it from Debian)")
-    report = soak(args.index, args.minutes, args.rate, args.workers, args.connections,
-                  args.reader)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "soak.json").write_text(json.dumps(report, indent=2))
-    text = table(report)
-    (args.out / "soak.md").write_text(text + "\n")
-    print(text)
-    sys.exit(0 if report["ok"] else 1)
+    ok = True
+    if args.minutes > 0:
+        report = soak(args.index, args.minutes, args.rate, args.workers, args.connections,
+                      args.reader)
+        (args.out / "soak.json").write_text(json.dumps(report, indent=2))
+        text = table(report)
+        (args.out / "soak.md").write_text(text + "\n")
+        print(text)
+        ok = report["ok"]
+    if args.stall_seconds > 0:
+        try:
+            stalls = stall_stage(args.index, args.stall_seconds, args.rate, args.workers,
+                                 args.connections, args.reader, args.redis_url,
+                                 args.postgres_url)
+        except SetupError as exc:
+            sys.exit(f"error: {exc}")
+        (args.out / "stalls.json").write_text(json.dumps(stalls, indent=2))
+        text = stall_table(stalls)
+        (args.out / "stalls.md").write_text(text + "\n")
+        print(text)
+        ok = ok and stalls["ok"]
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":
