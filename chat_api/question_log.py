@@ -72,6 +72,7 @@ class QuestionLog:
         self._lock = threading.Lock()  # the queue, held only for deque operations
         self._writing = threading.Lock()  # one write at a time, in order
         self._writing_since: float | None = None
+        self._in_flight = 0  # rows taken from the queue by the write under way
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.written = 0
@@ -82,7 +83,8 @@ class QuestionLog:
 
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        """Rows not yet written: queued, or in the write under way."""
+        return len(self._pending) + self._in_flight
 
     def put(self, row: dict[str, Any]) -> None:
         """Queue one row; never blocks on the database and never raises."""
@@ -94,7 +96,7 @@ class QuestionLog:
         if overflow > 0:
             self._drop(BUFFER_FULL, overflow)
         self._check_stall()
-        self._on_buffer(len(self._pending))
+        self._on_buffer(self.pending)
         self._wake.set()
 
     def stalled(self) -> bool:
@@ -138,6 +140,7 @@ class QuestionLog:
             with self._lock:
                 batch = [self._pending.popleft()
                          for _ in range(min(BATCH_ROWS, len(self._pending)))]
+                self._in_flight = len(batch)
             if not batch:
                 break
             self._writing_since = time.monotonic()
@@ -149,12 +152,13 @@ class QuestionLog:
             if left:  # the database stopped answering: the rest waits for it
                 self._requeue(left)
                 break
+            self._in_flight = 0
         if total:
             self.written += total
             self._on_written(total)
             if total > 1:
                 log.info("wrote %d logged questions to the database", total)
-        self._on_buffer(len(self._pending))
+        self._on_buffer(self.pending)
         return total
 
     def _insert(self, batch: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
@@ -191,6 +195,7 @@ class QuestionLog:
     def _requeue(self, rows: list[dict[str, Any]]) -> None:
         with self._lock:
             self._pending.extendleft(reversed(rows))
+            self._in_flight = 0
             overflow = len(self._pending) - self.buffer_rows
             for _ in range(max(0, overflow)):
                 self._pending.popleft()
@@ -204,7 +209,7 @@ class QuestionLog:
         self._thread.join(timeout)
         if self._pending and self.health.worth_trying:
             self.write(timeout=timeout)
-        if self._pending:
-            left = len(self._pending)
+        if self.pending:
+            left = self.pending
             self._drop(SHUTDOWN, left)
             log.error("%d logged questions could not be written before shutdown", left)
