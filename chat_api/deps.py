@@ -1,12 +1,13 @@
-"""Dependencies that hand routes the engine, feedback store, metrics and settings."""
+"""Dependencies that hand routes the engine, stores, metrics and settings; the admin check."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from chat_api.admin_guard import AdminGuard
+from chat_api.admin_session import Sessions
 from chat_api.engines import EngineSlot
 from chat_api.feedback import FeedbackStore
 from chat_api.metrics import Metrics
@@ -39,8 +40,19 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def require_admin(request: Request) -> None:
-    """Bearer-token check for /api/stats and /api/admin/*: 401 without a token, 403 if wrong."""
+def get_guard(request: Request) -> AdminGuard:
+    guard: AdminGuard = request.app.state.admin_guard
+    return guard
+
+
+def get_sessions(request: Request) -> Sessions:
+    sessions: Sessions = request.app.state.admin_sessions
+    return sessions
+
+
+async def require_admin(request: Request) -> None:
+    """Bearer-token check for /api/stats and /api/admin/*: 401 without a token, 403 if wrong,
+    429 while this client is locked out after wrong ones (AdminGuard)."""
     expected = get_settings(request).admin_token
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -52,7 +64,7 @@ def require_admin(request: Request) -> None:
         )
     if not expected:
         raise HTTPException(403, "the admin API is disabled: GOVQA_ADMIN_TOKEN is not set")
-    if not secrets.compare_digest(token.strip().encode(), expected.encode()):
+    if not await get_guard(request).check(request, token.strip(), expected):
         raise HTTPException(403, "the admin token is not valid")
 
 

@@ -16,6 +16,8 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from chat_api.admin_guard import AdminGuard, LockoutPolicy, SignInRefused, refused_response
+from chat_api.admin_session import MemorySessions
 from chat_api.body_limit import BodyLimitMiddleware
 from chat_api.engines import EngineLoader, EngineSlot, load_engine, watch_index
 from chat_api.errors import install_error_handlers
@@ -36,6 +38,12 @@ log = logging.getLogger("chat_api")
 
 SLACK_NOT_CONFIGURED = (
     "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable /slack/events"
+)
+
+ADMIN_PER_WORKER = (
+    "several workers without GOVQA_REDIS_URL: each keeps its own editors' sessions and admin "
+    "lockouts, so a dashboard sign-in holds only on the worker that took it; set "
+    "GOVQA_REDIS_URL to share them"
 )
 
 DESCRIPTION = """\
@@ -70,6 +78,10 @@ def create_app(
                           on_buffer=metrics.log_buffered.set, on_drop=metrics.count_log_drop,
                           on_written=metrics.log_written.inc)
     limiter = build_limiter(settings, shared.redis_health)
+    guard = AdminGuard(LockoutPolicy.from_settings(settings), metrics, shared.admin_counters,
+                       shared.redis_health)
+    if settings.workers > 1 and shared.admin_sessions is None:
+        log.warning(ADMIN_PER_WORKER)
     # Answers run off the event loop, one at a time per worker: they are CPU-bound (ONNX
     # Runtime already uses the worker's cores), so more at once would only add memory for
     # each concurrent reader call, not throughput.
@@ -117,8 +129,11 @@ def create_app(
     app.state.metrics = metrics
     app.state.answers = answers
     app.state.limiter = limiter  # slowapi looks for it here
+    app.state.admin_guard = guard
+    app.state.admin_sessions = shared.admin_sessions or MemorySessions()
 
     install_error_handlers(app)
+    app.add_exception_handler(SignInRefused, refused_response)
     app.include_router(chat.build_router(limiter, settings))
     app.include_router(search.build_router(limiter, settings))
     app.include_router(feedback.build_router(limiter, settings))

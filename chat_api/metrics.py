@@ -58,6 +58,18 @@ class Metrics:
         self.reloads = Counter(
             "govqa_index_reloads_total", "Index loads by result.", ["result"], registry=r
         )
+        self.admin_auth = Counter(
+            "govqa_admin_auth_total",
+            "Admin token checks (sign-in, bearer) by route and outcome: ok, wrong_token, "
+            "locked_out (the client is locked out), rate_limited (the site-wide cap).",
+            ["route", "outcome"],
+            registry=r,
+        )
+        self.admin_lockouts = Counter(
+            "govqa_admin_lockouts_total",
+            "Clients locked out after repeated wrong admin tokens.",
+            registry=r,
+        )
         self.ready = Gauge(
             "govqa_ready",
             "1 when the model and index are loaded.",

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     cors_allow_localhost: bool = True
     admin_token: str | None = None
+    # Guessing the admin token: after admin_max_failures wrong tokens within
+    # admin_failure_window_s a client is refused for admin_lockout_s, doubled for each of its
+    # lockouts in the last day up to admin_max_lockout_s; admin_global_limit caps wrong
+    # tokens from all clients together (limits syntax, or off).
+    admin_max_failures: int = Field(default=5, ge=1, le=1000)
+    admin_failure_window_s: int = Field(default=900, ge=1)
+    admin_lockout_s: int = Field(default=60, ge=1)
+    admin_max_lockout_s: int = Field(default=3600, ge=1)
+    admin_global_limit: str = "100/minute"
     feedback_db: str = "var/feedback.sqlite3"  # the embedded SQLite file, when no database_url
     # Shared state for several replicas; with neither set, one machine keeps it all itself.
     database_url: str | None = None  # postgresql://… or sqlite:///…: votes and question log
@@ -85,7 +94,7 @@ class Settings(BaseSettings):
     slack_api_url: str | None = Field(default=None, validation_alias=_slack("SLACK_API_URL"))
     slack_ephemeral: bool = False
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "admin_global_limit")
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
         value = value.strip()

@@ -12,7 +12,9 @@ from chat_api.settings import Settings
 if TYPE_CHECKING:
     import redis
     import redis.asyncio as aioredis
+    from limits.aio.storage import Storage
 
+    from chat_api.admin_session import Sessions
     from chat_api.slack_gate import SeenKeys
     from retriever.conversation import Conversations
 
@@ -20,18 +22,23 @@ if TYPE_CHECKING:
 
 @dataclass
 class SharedState:
-    """Redis-backed conversations and Slack de-duplication when GOVQA_REDIS_URL is set;
-    None for each means this process keeps its own."""
+    """Redis-backed conversations, Slack de-duplication, editors' sessions and the admin
+    lockout's counters when GOVQA_REDIS_URL is set; None for each means this process keeps
+    its own."""
 
     conversations: Conversations | None = None
     seen: SeenKeys | None = None
     redis_health: Dependency | None = None
+    admin_sessions: Sessions | None = None
+    admin_counters: Storage | None = None
     _clients: tuple[redis.Redis, aioredis.Redis] | None = None
 
     @classmethod
     def build(cls, settings: Settings, metrics: Metrics) -> SharedState:
         if not settings.redis_url:
             return cls()
+        from chat_api.admin_guard import redis_counters
+        from chat_api.admin_session import RedisSessions
         from chat_api.redis_state import RedisConversations, RedisSeenKeys, clients
 
         health = Dependency("Redis", metrics.dependency("redis"))
@@ -40,6 +47,9 @@ class SharedState:
             conversations=RedisConversations(sync_client, health, settings.redis_prefix),
             seen=RedisSeenKeys(async_client, health, settings.redis_prefix),
             redis_health=health,
+            admin_sessions=RedisSessions(async_client, health, settings.redis_prefix),
+            admin_counters=redis_counters(settings.redis_url, async_client,
+                                          settings.redis_prefix),
             _clients=(sync_client, async_client),
         )
 

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 
 from chat_api.deps import MetricsDep, SlotDep, StoreDep, require_admin
-from chat_api.schemas import ADMIN_ERRORS, ReloadResponse, StatsResponse
+from chat_api.schemas import ADMIN_ERRORS, ErrorResponse, ReloadResponse, StatsResponse
+
+# Wrong tokens lock a client out for a while (chat_api.admin_guard).
+ERRORS: dict[int | str, dict[str, Any]] = {**ADMIN_ERRORS, 429: {
+    "model": ErrorResponse,
+    "description": "Too many wrong tokens from this client, or from all clients together; "
+                   "see Retry-After."}}
 
 
 def build_router() -> APIRouter:
     router = APIRouter(tags=["admin"], dependencies=[Depends(require_admin)])
 
-    @router.get("/api/stats", response_model=StatsResponse, responses=ADMIN_ERRORS)
+    @router.get("/api/stats", response_model=StatsResponse, responses=ERRORS)
     def stats(
         store: StoreDep,
         slot: SlotDep,
@@ -25,7 +31,7 @@ def build_router() -> APIRouter:
         engine = slot.engine
         return {**store.stats(top), "index_version": engine.index_version if engine else None}
 
-    @router.post("/api/admin/reload", response_model=ReloadResponse, responses=ADMIN_ERRORS)
+    @router.post("/api/admin/reload", response_model=ReloadResponse, responses=ERRORS)
     async def reload(
         slot: SlotDep, metrics: MetricsDep
     ) -> dict[str, object]:

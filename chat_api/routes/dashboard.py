@@ -8,6 +8,7 @@ import io
 import secrets
 import threading
 import time
+import unicodedata
 from html import escape
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +19,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from chat_api import admin_session, charts
-from chat_api.deps import SettingsDep, StoreDep, get_settings
+from chat_api.admin_guard import SignInRefused
+from chat_api.admin_session import COOKIE_FLAGS, SessionStoreUnavailable
+from chat_api.deps import SettingsDep, StoreDep, get_guard, get_sessions, get_settings
 from chat_api.insights import CHANNELS, DAY_S, Filters, Insights, collect, engine_lookups
 from chat_api.settings import Settings
 
@@ -26,8 +29,9 @@ DEFAULT_DAYS = 14
 MAX_DAYS = 366
 TABLES = ("days", "gaps", "disliked", "sections", "pages")
 CHARTS = ("questions", "votes", "confidence", "latency")
-# A cell starting like a formula would run in a spreadsheet: the export quotes it.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting like a formula would run in a spreadsheet (OWASP, CSV injection), also
+# after leading spaces, or in the full-width forms that NFKC folds to these.
+_FORMULA_START = frozenset("=+-@\t\r\n")
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self'; object-src 'none'; "
                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -44,18 +48,25 @@ def _page(web_dir: Path, name: str, status: int = 200, **values: str) -> HTMLRes
     return HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
 
 
-def _signed_in(request: Request, settings: Settings) -> bool:
-    return admin_session.valid(settings.admin_token, request.cookies.get(admin_session.COOKIE))
+async def _session(request: Request, settings: Settings) -> tuple[str, str] | None:
+    """A live session's cookie and id: signed with the current token, unexpired, and not
+    signed out (the session store still holds it)."""
+    cookie = request.cookies.get(admin_session.COOKIE)
+    sid = admin_session.session_id(settings.admin_token, cookie)
+    if cookie is None or sid is None or not await get_sessions(request).alive(sid):
+        return None
+    return cookie, sid
 
 
-def require_editor(request: Request) -> None:
-    """The session cookie from /admin's sign-in, or the admin bearer token (for scripts)."""
+async def require_editor(request: Request) -> None:
+    """The session cookie from /admin's sign-in, or the admin bearer token (for scripts),
+    which counts towards a lockout when wrong, as on /api/."""
     settings = get_settings(request)
-    if _signed_in(request, settings):
+    if await _session(request, settings):
         return
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and admin_session.token_matches(token.strip(),
-                                                                  settings.admin_token):
+    if (scheme.lower() == "bearer" and token.strip() and settings.admin_token
+            and await get_guard(request).check(request, token.strip(), settings.admin_token)):
         return
     raise HTTPException(401, "sign in at /admin first")
 
@@ -109,9 +120,19 @@ Until = Annotated[str | None, Query(alias="to", description="Last day, YYYY-MM-D
 Channel = Annotated[str | None, Query(description="widget, slack, api, or all.")]
 
 
+def _runs_as_formula(text: str) -> bool:
+    if text[:1] in _FORMULA_START:
+        return True
+    first = text.lstrip()[:1]
+    return bool(first) and unicodedata.normalize("NFKC", first) in _FORMULA_START
+
+
 def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """OWASP's CSV-injection advice: a cell that would run as a formula gets a leading
+    single quote, and every cell is quoted, so no separator or quote inside one can start
+    another. A negative number is prefixed too: the quote shows, the formula cannot run."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
     for row in rows:
         cells = []
@@ -120,7 +141,7 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
             if isinstance(value, list):
                 value = "; ".join(v["url"] if isinstance(v, dict) else str(v) for v in value)
             text = "" if value is None else str(value)
-            cells.append("'" + text if text.startswith(_FORMULA_START) else text)
+            cells.append("'" + text if _runs_as_formula(text) else text)
         writer.writerow(cells)
     return out.getvalue()
 
@@ -162,19 +183,23 @@ def build_router(web_dir: Path) -> APIRouter:
     @router.get("/admin", include_in_schema=False, response_model=None)
     async def admin(request: Request, settings: SettingsDep) -> Response:
         if not settings.admin_token:
-            return _page(web_dir, "admin-login.html", 403, csrf="", error=(
-                "The dashboard is off: set GOVQA_ADMIN_TOKEN to turn it on."))
-        if _signed_in(request, settings):
-            session = request.cookies[admin_session.COOKIE]
+            return _off_page()
+        session = await _session(request, settings)
+        if session is not None:
             return _page(web_dir, "admin.html",
-                         csrf=admin_session.csrf_token(settings.admin_token, session))
+                         csrf=admin_session.csrf_token(settings.admin_token, session[0]))
         return _login_page(request)
 
-    def _login_page(request: Request, error: str = "", status: int = 200) -> HTMLResponse:
+    def _off_page() -> HTMLResponse:
+        return _page(web_dir, "admin-login.html", 403, csrf="", error=(
+            "The dashboard is off: set GOVQA_ADMIN_TOKEN to turn it on."))
+
+    def _login_page(request: Request, error: str = "", status: int = 200,
+                    headers: dict[str, str] | None = None) -> HTMLResponse:
         csrf = request.cookies.get(admin_session.LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
         page = _page(web_dir, "admin-login.html", status, csrf=csrf, error=error)
-        page.set_cookie(admin_session.LOGIN_CSRF_COOKIE, csrf, max_age=3600, secure=True,
-                        httponly=True, samesite="strict", path="/admin")
+        page.headers.update(headers or {})
+        page.set_cookie(admin_session.LOGIN_CSRF_COOKIE, csrf, max_age=3600, **COOKIE_FLAGS)
         return page
 
     async def _form(request: Request) -> dict[str, str]:
@@ -187,26 +212,40 @@ def build_router(web_dir: Path) -> APIRouter:
         expected = request.cookies.get(admin_session.LOGIN_CSRF_COOKIE)
         if not expected or not secrets.compare_digest(form.get("csrf", ""), expected):
             return _login_page(request, "The form expired; please sign in again.", 400)
-        if not admin_session.token_matches(form.get("token", ""), settings.admin_token):
+        if not settings.admin_token:
+            return _off_page()
+        try:
+            right = await get_guard(request).check(request, form.get("token", ""),
+                                                   settings.admin_token)
+        except SignInRefused as refused:
+            return _login_page(request, refused.sentence, 429, refused.headers)
+        if not right:
             return _login_page(request, "That token is not right.", 401)
+        cookie, sid = admin_session.issue(settings.admin_token)
+        try:
+            await get_sessions(request).start(sid, admin_session.SESSION_S)
+        except SessionStoreUnavailable:
+            return _login_page(request, "Signing in is not possible right now: the session "
+                               "store cannot be reached. Try again shortly.", 503,
+                               {"Retry-After": "1"})
         done = RedirectResponse("/admin", status_code=303)
-        done.set_cookie(admin_session.COOKIE, admin_session.issue(settings.admin_token or ""),
-                        max_age=admin_session.SESSION_S, secure=True, httponly=True,
-                        samesite="strict", path="/admin")
-        done.delete_cookie(admin_session.LOGIN_CSRF_COOKIE, path="/admin")
+        done.set_cookie(admin_session.COOKIE, cookie, max_age=admin_session.SESSION_S,
+                        **COOKIE_FLAGS)
+        done.delete_cookie(admin_session.LOGIN_CSRF_COOKIE, **COOKIE_FLAGS)
         return done
 
     @router.post("/admin/logout", include_in_schema=False, response_model=None)
     async def logout(request: Request, settings: SettingsDep) -> Response:
         form = await _form(request)
-        session = request.cookies.get(admin_session.COOKIE, "")
-        if not (settings.admin_token and admin_session.valid(settings.admin_token, session)
-                and secrets.compare_digest(form.get("csrf", ""), admin_session.csrf_token(
-                    settings.admin_token, session))):
+        session = await _session(request, settings)
+        if not (settings.admin_token and session and secrets.compare_digest(
+                form.get("csrf", ""), admin_session.csrf_token(settings.admin_token, session[0]))):
             raise HTTPException(403, "not signed in, or the form is stale")
+        # Ended in the store, not only in this browser: a copy of the cookie dies with it.
+        # If the store cannot be reached this is a 503 and the cookie stays, to sign out again.
+        await get_sessions(request).end(session[1])
         done = RedirectResponse("/admin", status_code=303)
-        done.delete_cookie(admin_session.COOKIE, path="/admin", secure=True, httponly=True,
-                           samesite="strict")
+        done.delete_cookie(admin_session.COOKIE, **COOKIE_FLAGS)
         return done
 
     # The dashboard's own data, not the public API: out of the OpenAPI spec like /admin.

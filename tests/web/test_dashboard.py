@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -84,9 +85,41 @@ def test_a_wrong_token_is_refused_and_the_right_one_signs_in(
         True, True, "Strict", "/admin")
     assert 8 * 3600 - 120 < cookie["expires"] - time.time() <= 8 * 3600  # it expires
     assert page.evaluate("document.cookie") == ""  # not readable by scripts
+    # A copy of the cookie, in another browser, is as good as the original while it lives ...
+    copy = open_page(server, path="/admin", storage_state={"cookies": [cookie], "origins": []})
+    copy.wait_for_selector("body[data-loaded]")
 
     page.get_by_role("button", name="Sign out").click()
     page.get_by_label("Admin token").wait_for()
+    assert not [c for c in page.context.cookies() if c["name"] == "govqa_admin"]
+    # ... and dead once its editor signs out: the server ended the session, not the browser.
+    copy.reload()
+    copy.get_by_label("Admin token").wait_for()
+    assert copy.get_by_role("button", name="Sign out").count() == 0
+    assert [c["value"] for c in copy.context.cookies() if c["name"] == "govqa_admin"] == [
+        cookie["value"]]
+
+
+def test_repeated_wrong_tokens_lock_the_address_out(
+        seeded: tuple[Server, dict[str, Any]], open_page: Callable[..., Any]) -> None:
+    server, _ = seeded
+    # Through a trusted proxy (the server trusts 127.0.0.1), as a visitor's address of its own.
+    page = open_page(server, path="/admin",
+                     extra_http_headers={"X-Forwarded-For": "203.0.113.77"})
+    alerts = []
+    for token in [f"wrong-{n}" for n in range(6)] + [ADMIN_TOKEN]:
+        with page.expect_response(lambda r: r.url.endswith("/admin/login")) as sent:
+            sign_in(page, token)
+        page.get_by_label("Admin token").wait_for()
+        alerts.append((sent.value.status, page.get_by_role("alert").text_content()))
+
+    waits = [int(m.group(1)) for _, text in alerts[5:]
+             if (m := re.fullmatch(r"Too many wrong tokens from your address: try again in "
+                                   r"(\d+) seconds\.", text or ""))]
+    assert alerts == [(401, "That token is not right.")] * 5 + [
+        (429, f"Too many wrong tokens from your address: try again in {w} seconds.")
+        for w in waits]
+    assert len(waits) == 2 and all(50 <= w <= 60 for w in waits)
     assert not [c for c in page.context.cookies() if c["name"] == "govqa_admin"]
 
 
