@@ -221,18 +221,22 @@ def stall_stage(index: Path, seconds: int, rate: int, workers: int, connections:
                         window["phase"] = phase
                         phases.append(window)
                         print(json.dumps(window), flush=True)
-                    # Whatever the stalls held is written once the database answers again.
+                    # Requests wrk left queued are still answered after it stops, and what the
+                    # stalls held is written once the database answers again: wait until the
+                    # server has been quiet for two readings and its queue is empty.
                     deadline = time.monotonic() + 60
-                    counts = server_counts(server.url)
-                    while counts["buffered"] and time.monotonic() < deadline:
-                        time.sleep(1)
-                        counts = server_counts(server.url)
+                    counts, last = server_counts(server.url), None
+                    while (counts != last or counts["buffered"]) and time.monotonic() < deadline:
+                        time.sleep(2)
+                        counts, last = server_counts(server.url), counts
             finally:
                 database.cut()
                 cache.cut()
             with psycopg.connect(shared.database_url, connect_timeout=5) as conn:
-                row = conn.execute("SELECT count(*) FROM questions").fetchone()
-                rows = int(row[0]) if row else 0
+                row = conn.execute(
+                    "SELECT count(*), count(DISTINCT (conversation_id, turn, ts)) FROM questions"
+                ).fetchone()
+                rows, distinct = (int(row[0]), int(row[1])) if row else (0, 0)
     finally:
         os.unlink(script)
     dropped = {k.removeprefix("dropped_"): int(v) for k, v in counts.items()
@@ -241,6 +245,7 @@ def stall_stage(index: Path, seconds: int, rate: int, workers: int, connections:
     accounted = rows + sum(dropped.values())
     return {"seconds": seconds, "phases": phases, "answers": int(counts["answers"]),
             "rows_written": rows, "written_metric": int(counts["written"]),
+            "duplicate_rows": rows - distinct,
             "dropped": dropped, "left_buffered": int(counts["buffered"]), "errors": errors,
             "ok": errors == 0 and accounted == int(counts["answers"])
             and rows == int(counts["written"])}
