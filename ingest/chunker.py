@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 # retriever may prepend and the [CLS]/[SEP] tokens still fit.
 MAX_TOKENS = 200
 MAX_CHARS_PER_PIECE = 10  # English word pieces average 4-5 characters
+# The longest real pages hold a few thousand sentences, and each sentence is embedded three
+# ways: past this many, a page is built to exhaust the index, and the rest is not indexed.
+MAX_SENTENCES = 10_000
 SECTION_SEPARATOR = "\n\n"
 
 
@@ -105,13 +108,16 @@ def build_page_text(sections: list[Section]) -> tuple[str, list[list[tuple[int, 
 
 
 def chunk_sections(page_url: str, page_title: str, sections: list[Section],
-                   max_tokens: int = MAX_TOKENS) -> tuple[str, list[Chunk]]:
-    """(page text, chunks): one chunk per section, long sections split at sentences."""
+                   max_tokens: int = MAX_TOKENS, max_sentences: int = MAX_SENTENCES
+                   ) -> tuple[str, list[Chunk], bool]:
+    """(page text, chunks, capped): one chunk per section, long sections split at sentences.
+    A page over `max_sentences` is cut after that many (capped), and its text ends there."""
     count = token_counter()
     sections = [s for s in sections if s.blocks]
     text, offsets = build_page_text(sections)
     chunks: list[Chunk] = []
     seen: set[str] = set()
+    room = max_sentences
     for section, spans in zip(sections, offsets, strict=True):
         units: list[_Unit] = []
         i = 0
@@ -134,18 +140,36 @@ def chunk_sections(page_url: str, page_title: str, sections: list[Section],
             i = j
         path = [page_title, *section.path]
         for start, end in _pack(units, max_tokens):
-            body = text[start:end]
-            chunk_id = content_hash(page_url, " / ".join(path), body)
-            if chunk_id in seen:
-                continue  # the same text under the same heading twice: index it once
-            seen.add(chunk_id)
-            chunks.append(Chunk(
-                page_url=page_url, page_title=page_title, section=path,
-                anchor=section.anchor, text=body, start=start, end=end,
-                sentences=split_lines(body),
-            ))
+            sentences = split_lines(text[start:end])
+            if len(sentences) > room:
+                # The cap falls inside this chunk: keep it up to the last sentence allowed.
+                if room:
+                    end = start + sentences[room - 1][1]
+                    sentences = split_lines(text[start:end])
+                    chunks += _new_chunk(page_url, page_title, path, section.anchor, text,
+                                         start, end, sentences, seen)
+                _place_among_siblings(chunks)
+                return text[:chunks[-1].end] if chunks else "", chunks, True
+            new = _new_chunk(page_url, page_title, path, section.anchor, text, start, end,
+                             sentences, seen)
+            room -= len(sentences) if new else 0
+            chunks += new
     _place_among_siblings(chunks)
-    return text, chunks
+    return text, chunks, False
+
+
+def _new_chunk(page_url: str, page_title: str, path: list[str], anchor: str, text: str,
+               start: int, end: int, sentences: list[tuple[int, int]], seen: set[str]
+               ) -> list[Chunk]:
+    """The chunk of text[start:end], or none when the same text sits under the same heading
+    earlier on the page (it is indexed once)."""
+    body = text[start:end]
+    chunk_id = content_hash(page_url, " / ".join(path), body)
+    if chunk_id in seen:
+        return []
+    seen.add(chunk_id)
+    return [Chunk(page_url=page_url, page_title=page_title, section=path, anchor=anchor,
+                  text=body, start=start, end=end, sentences=sentences, id=chunk_id)]
 
 
 def _place_among_siblings(chunks: list[Chunk]) -> None:

@@ -15,22 +15,36 @@ MAX_BYTES = 5 * 1024 * 1024
 _LIQUID_LOGIC = re.compile(r"\{%-?\s*(?:if|for|include|assign|capture|unless|case|block)\b")
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 text, or SkipPage for binary or empty input."""
+_SAMPLE = 8192  # bytes read to tell text from binary
+_REPLACED = "\ufffd"
+
+
+def decode(data: bytes) -> tuple[str, list[str]]:
+    """(UTF-8 text, warnings), or SkipPage for binary or empty input. A few bytes that are
+    not UTF-8 (a stray Latin-1 "é") become U+FFFD with one warning; the page is kept."""
     if len(data) > MAX_BYTES:
         raise SkipPage(f"file over 5 MB ({len(data) / 1_048_576:.1f} MB)")
     if not data.strip():
         raise SkipPage("empty file")
-    if b"\x00" in data[:8192]:
+    sample = data[:_SAMPLE]
+    # Text in another encoding has a few stray bytes; binary data has them everywhere.
+    if b"\x00" in sample or _invalid(sample) * 10 > len(sample):
         raise SkipPage("binary file, not a text page")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SkipPage("binary file, not a text page") from None
-    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    text = data.decode("utf-8-sig", errors="replace")
+    controls = sum(1 for ch in text[:_SAMPLE] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 8:
         raise SkipPage("binary file, not a text page")
-    return text
+    bad = _invalid(data, text)
+    if not bad:
+        return text, []
+    return text, [f"invalid UTF-8: {bad} byte sequence{'s' * (bad != 1)} replaced with U+FFFD"]
+
+
+def _invalid(data: bytes, text: str | None = None) -> int:
+    """How many byte sequences of `data` are not UTF-8 (U+FFFD written as UTF-8 is valid)."""
+    if text is None:
+        text = data.decode("utf-8", errors="replace")
+    return text.count(_REPLACED) - data.count(_REPLACED.encode())
 
 
 def _title_from_path(rel_path: str) -> str:

@@ -8,24 +8,24 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Tag
 
-from ingest.inline import (
-    BOLD,
-    DROP_TAGS,
-    INLINE_TAGS,
-    all_bold,
-    cap_nesting,
-    inline_text,
-    is_text,
-    soft,
-)
+from ingest.accordions import checkbox_accordions
+from ingest.inline import BOLD, DROP_TAGS, INLINE_TAGS, all_bold, inline_text, is_text, soft
 from ingest.slug import SlugRegistry
 from ingest.tables import is_layout_table, table_lines
 from ingest.text import clean_line, clean_lines, informative_alt
+from ingest.tree import cap_nesting
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # A bold-only paragraph used as a heading sits below every real heading level.
 BOLD_LEVEL = 7
 _MAX_BOLD_HEADING = 160
+# The largest real pages (long FAQs) hold a few hundred sections; past this many a page
+# is built to exhaust the index, and the rest of it is not read.
+MAX_SECTIONS = 2_000
+
+
+class SectionsFull(Exception):  # noqa: N818 - a signal that stops the walk, not an error
+    """The page has more than MAX_SECTIONS sections with text."""
 
 
 @dataclass
@@ -95,6 +95,7 @@ class SectionBuilder:
         self._inline: list[str] = []
         self.floor = 0  # headings inside an accordion never pop the accordion itself
         self.level_map: dict[int, int] = {}
+        self.filled = 0  # sections that have text
 
     # -- sections ---------------------------------------------------------------
     @property
@@ -107,11 +108,19 @@ class SectionBuilder:
     def _anchor(self) -> str:
         return self.stack[-1][2] if self.stack else ""
 
+    def _push(self, section: Section) -> None:
+        # A section left without text never gets any (text goes to the newest one): it
+        # is replaced, so a page of empty headings holds one Section, not one per heading.
+        if self.current.blocks:
+            self.sections.append(section)
+        else:
+            self.sections[-1] = section
+
     def _open(self, path: list[str], anchor: str) -> None:
         if self.current.path == path and not self.current.blocks:
             self.current.anchor = anchor
             return
-        self.sections.append(Section(path=list(path), anchor=anchor))
+        self._push(Section(path=list(path), anchor=anchor))
 
     def heading(self, level: int, title: str) -> None:
         self.flush()
@@ -126,7 +135,12 @@ class SectionBuilder:
 
     def add(self, text: str, kind: str = "p", group: int | None = None) -> None:
         for line in clean_lines(text):
+            opening = not self.current.blocks
             self.current.blocks.append(Block(line, kind, group))
+            if opening:
+                self.filled += 1
+                if self.filled > MAX_SECTIONS:
+                    raise SectionsFull
 
     def new_group(self) -> int:
         return next(self._groups)
@@ -254,7 +268,7 @@ class SectionBuilder:
         parent_path, parent_anchor = self._path(), self._anchor()
         if title:
             anchor = self.slugs.anchor(title)
-            self.sections.append(Section(path=parent_path + [title], anchor=anchor))
+            self._push(Section(path=parent_path + [title], anchor=anchor))
             # Headings inside an accordion nest under its summary.
             self.stack.append((BOLD_LEVEL + 1, title, anchor))
             self.floor = len(self.stack)
@@ -278,7 +292,7 @@ class SectionBuilder:
             title = clean_line(inline_text(title_tag)) if title_tag is not None else ""
             if _TEMPLATE_CARD.match(title):
                 continue  # the CMS's untouched sample card, not content
-            self.sections.append(Section(
+            self._push(Section(
                 path=parent_path + ([title] if title else []),
                 anchor=self.slugs.anchor(title) if title else parent_anchor,
             ))
@@ -342,39 +356,19 @@ _GENERIC_EMBED = re.compile(
 )
 
 
-def checkbox_accordions(soup: BeautifulSoup) -> None:
-    """CSS-only accordions (a hidden checkbox, its <label>, then a content div) become
-    <details>: the label is the summary, the content its body."""
-    for label in soup.find_all("label"):
-        target = label.get("for")
-        box = soup.find("input", id=target) if target else None
-        if box is None or str(box.get("type", "")).lower() not in ("checkbox", "radio"):
-            continue
-        anchor: Tag = label
-        content = label.find_next_sibling()
-        if content is None and label.parent is not None and label.parent.name == "p":
-            anchor = label.parent
-            content = anchor.find_next_sibling()
-        if content is None or content.name not in ("div", "section", "p", "ul", "ol"):
-            continue
-        details = soup.new_tag("details")
-        summary = soup.new_tag("summary")
-        summary.string = label.get_text(" ", strip=True)
-        details.append(summary)
-        anchor.insert_before(details)
-        details.append(content.extract())
-        label.decompose()
-
-
 def html_sections(html: str) -> list[Section]:
-    """Sections of an HTML fragment or document body."""
+    """Sections of an HTML fragment or document body: at most MAX_SECTIONS + 1, so that
+    one past the cap tells the caller the page has more."""
     soup = BeautifulSoup(html, "lxml")
     checkbox_accordions(soup)
     root = soup.body or soup
     cap_nesting(root)
     builder = SectionBuilder()
     builder.level_map = lead_heading_levels(root)
-    builder.walk(root)
+    try:
+        builder.walk(root)
+    except SectionsFull:
+        pass  # the rest of the page is left unread
     return builder.result()
 
 

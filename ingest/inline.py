@@ -72,23 +72,3 @@ def all_bold(tag: Tag, text: str) -> bool:
     outer = [b for b in tag.find_all(BOLD) if b.find_parent(BOLD) is None]
     bold = " ".join(clean_line(inline_text(b)) for b in outer)
     return bool(bold) and re.sub(r"\W", "", bold) == re.sub(r"\W", "", text)
-
-
-MAX_NESTING = 64  # real pages nest a few dozen elements deep at most
-
-
-def cap_nesting(root: Tag, limit: int = MAX_NESTING) -> None:
-    """Unwrap the elements nested deeper than `limit`, keeping their text: the section
-    walk recurses per element, and 10,000 nested <div>s would exhaust Python's stack.
-    The tree is measured with an explicit stack, not by recursion."""
-    deep: list[Tag] = []
-    stack = [(root, 0)]
-    while stack:
-        tag, depth = stack.pop()
-        for child in tag.children:
-            if isinstance(child, Tag):
-                if depth + 1 > limit:
-                    deep.append(child)
-                stack.append((child, depth + 1))
-    for tag in reversed(deep):
-        tag.unwrap()

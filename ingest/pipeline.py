@@ -6,10 +6,12 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.chunker import chunk_sections
+from ingest.chunker import MAX_SENTENCES, chunk_sections
 from ingest.formats import decode, parse_document
+from ingest.html_blocks import MAX_SECTIONS
 from ingest.parsed import SkipPage
 from ingest.records import Chunk, Document, Page, content_hash
+from ingest.sites import Site, merge, page_site
 from ingest.sources import read_sources
 
 log = logging.getLogger(__name__)
@@ -25,10 +27,19 @@ class Skipped:
 
 
 @dataclass
+class PageWarning:
+    """A page that was kept, but not whole or not as written (one line each)."""
+
+    source: str
+    message: str
+
+
+@dataclass
 class IngestResult:
     pages: list[Page] = field(default_factory=list)
     chunks: list[Chunk] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[PageWarning] = field(default_factory=list)
     scanned: list[str] = field(default_factory=list)  # the sources looked at, as given
 
 
@@ -44,9 +55,10 @@ class UpdatePlan:
         return bool(self.added or self.updated or self.removed)
 
 
-def page_from_document(doc: Document, base_url: str) -> tuple[Page, list[Chunk]]:
-    """Parse one fetched/read document into its page and chunks (SkipPage if it is none)."""
-    text = decode(doc.data)
+def page_from_document(doc: Document, base_url: str) -> tuple[Page, list[Chunk], list[str]]:
+    """Parse one fetched/read document into its page, chunks and warnings (SkipPage if it
+    is none). The page belongs to the site at `base_url`, which comes before its permalink."""
+    text, warnings = decode(doc.data)
     parsed = parse_document(text, doc.rel_path, doc.content_type)
     if doc.url and not parsed.permalink.startswith(("http://", "https://")):
         # A live page is cited at the address it was fetched from.
@@ -57,14 +69,23 @@ def page_from_document(doc: Document, base_url: str) -> tuple[Page, list[Chunk]]
     else:
         permalink = parsed.permalink
         url = base_url.rstrip("/") + permalink
-    page_text, chunks = chunk_sections(url, parsed.title, parsed.sections)
+    sections = parsed.sections
+    if len(sections) > MAX_SECTIONS:
+        warnings.append(f"over {MAX_SECTIONS:,} sections: only the first {MAX_SECTIONS:,} "
+                        "are indexed")
+        sections = sections[:MAX_SECTIONS]
+    page_text, chunks, capped = chunk_sections(url, parsed.title, sections)
+    if capped:
+        warnings.append(f"over {MAX_SENTENCES:,} sentences: only the first {MAX_SENTENCES:,} "
+                        "are indexed")
     if not chunks:
         raise SkipPage("no text content")
     page = Page(
         url=url, permalink=permalink, title=parsed.title, source=doc.source, text=page_text,
         source_hash=content_hash(text), description=parsed.description, format=parsed.format,
+        site=page_site(url, base_url),
     )
-    return page, chunks
+    return page, chunks, warnings
 
 
 def ingest_sources(
@@ -72,27 +93,32 @@ def ingest_sources(
     base_url: str = DEFAULT_BASE_URL,
     progress: bool = False,
     timeout: float | None = None,
+    sites: list[Site] | None = None,
 ) -> IngestResult:
     """Read every source (file, directory, page URL, sitemap URL) into pages and chunks.
 
-    Bad sources are skipped with a one-line reason; the rest of the run continues.
-    Two sources with the same page URL: the first one read wins.
+    Plain `sources` are pages of the site at `base_url`; each of `sites` has its own base
+    URL, so the same permalink on two sites is two pages. With neither, the bundled sample
+    page is read. Bad sources are skipped with a one-line reason; the rest of the run
+    continues. Two sources with the same page URL: the first one read wins.
     """
-    if not sources:
-        sources = [str(DEFAULT_SOURCE)]
-    result = IngestResult(scanned=[_scanned_key(s) for s in sources])
+    groups = merge(([Site(base_url, list(sources))] if sources else []) + list(sites or []))
+    if not groups:
+        groups = [Site(base_url, [str(DEFAULT_SOURCE)])]
+    result = IngestResult(scanned=[_scanned_key(s) for g in groups for s in g.sources])
     seen: dict[str, str] = {}
-    items = list(read_sources(sources, progress=progress, timeout=timeout))
+    items = [(group.url, item) for group in groups
+             for item in read_sources(group.sources, progress=progress, timeout=timeout)]
     if progress and len(items) > 1:
         from rich.progress import track
 
         items = list(track(items, description="Reading pages", transient=True))
-    for item in items:
+    for site, item in items:
         if isinstance(item, tuple):
             result.skipped.append(Skipped(*item))
             continue
         try:
-            page, chunks = page_from_document(item, base_url)
+            page, chunks, warnings = page_from_document(item, site)
         except SkipPage as exc:
             result.skipped.append(Skipped(item.source, str(exc)))
             continue
@@ -109,6 +135,7 @@ def ingest_sources(
         seen[page.url] = item.source
         result.pages.append(page)
         result.chunks.extend(chunks)
+        result.warnings.extend(PageWarning(item.source, w) for w in warnings)
     return result
 
 
@@ -130,9 +157,12 @@ def _under(source: str, scanned: str) -> bool:
 
 
 def plan_update(existing: list[Page], new: list[Page], scanned: list[str]) -> UpdatePlan:
-    """What re-ingesting changes, keyed by page URL: unchanged pages have the same source
-    hash; an existing page read from a scanned file or directory, but not produced this
-    run, is removed."""
+    """What re-ingesting changes, keyed by page URL, which holds the site's base URL, so two
+    sites' pages never meet. Unchanged pages have the same source hash, text and site. An
+    existing page read from a file or directory scanned this run, but not produced by it,
+    is removed whatever site it was read for (a file holds the page of the site it was last
+    read under); pages from sources not scanned are left alone, so re-ingesting one site
+    keeps the others."""
     plan = UpdatePlan()
     old_by_url = {p.url: p for p in existing}
     new_urls = {p.url for p in new}
@@ -140,7 +170,7 @@ def plan_update(existing: list[Page], new: list[Page], scanned: list[str]) -> Up
         old = old_by_url.get(page.url)
         if old is None:
             plan.added.append(page)
-        elif old.source_hash == page.source_hash and old.text == page.text:
+        elif (old.source_hash, old.text, old.site) == (page.source_hash, page.text, page.site):
             plan.unchanged.append(old)
         else:
             plan.updated.append(page)

@@ -28,6 +28,9 @@ class Page:
     source_hash: str  # hash of the raw source: unchanged pages are skipped on re-ingest
     description: str = ""
     format: str = ""  # tiptap, markdown, classic, layout, isomer-json, html
+    # The site it belongs to: the base URL it was read under, or its own origin when it
+    # lives elsewhere. "" in indexes written before sites were recorded.
+    site: str = ""
     id: str = ""
 
     def __post_init__(self) -> None:

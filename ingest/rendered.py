@@ -10,9 +10,10 @@ from bs4 import BeautifulSoup, Tag
 from ingest.html_blocks import html_sections
 from ingest.parsed import ParsedPage, SkipPage, permalink_from_path
 from ingest.text import clean_line
+from ingest.tree import outermost, remove_all
 
-_CHROME_TAGS = ["script", "style", "noscript", "template", "nav", "header", "footer",
-                "aside", "form", "iframe", "svg", "button"]
+_CHROME_TAGS = {"script", "style", "noscript", "template", "nav", "header", "footer",
+                "aside", "form", "iframe", "svg", "button"}
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary"}
 _CHROME_CLASS = re.compile(
     r"(^|[\s_-])(nav|navbar|navigation|menu|breadcrumbs?|footer|header|masthead|sidebar|"
@@ -22,18 +23,19 @@ _MAIN_SELECTORS = ["main", "[role=main]", "article", "#main-content", "#content"
 _TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]+$")
 
 
+def _is_chrome(tag: Tag) -> bool:
+    if tag.name in _CHROME_TAGS or str(tag.get("role") or "").lower() in _CHROME_ROLES:
+        return True
+    if tag.name in ("main", "article", "body", "html"):
+        return False
+    classes = " ".join(tag.get("class") or [])
+    return bool(_CHROME_CLASS.search(classes)) and "card" not in classes
+
+
 def _strip_chrome(root: Tag) -> None:
-    for tag in root.find_all(_CHROME_TAGS):
-        tag.decompose()
-    for tag in root.find_all(role=True):
-        if not tag.decomposed and str(tag.get("role")).lower() in _CHROME_ROLES:
-            tag.decompose()
-    for tag in root.find_all(class_=True):
-        if tag.decomposed or tag.name in ("main", "article", "body", "html"):
-            continue
-        classes = " ".join(tag.get("class") or [])
-        if _CHROME_CLASS.search(classes) and "card" not in classes:
-            tag.decompose()
+    # Found in one walk and removed parent by parent: a page of a hundred thousand <nav>s
+    # is linear work (see ingest.tree).
+    remove_all(outermost(root, _is_chrome))
 
 
 def parse_rendered(text: str, rel_path: str) -> ParsedPage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ import click
 from govqa.errors import IndexWriteFailed
 from ingest.pipeline import IngestResult, UpdatePlan, apply_plan, ingest_sources, plan_update
 from ingest.records import Chunk, Page
+from ingest.sites import Site, SiteError, parse_site, read_sites_file
 
 
 def _existing(index_dir: Path) -> tuple[list[Page], list[Chunk]]:
@@ -29,11 +31,30 @@ def summary_lines(result: IngestResult, plan: UpdatePlan, dry_run: bool) -> list
         f"{len(plan.unchanged)} unchanged, {len(plan.removed)} removed, "
         f"{len(result.skipped)} skipped"
     )
+    if result.warnings:
+        line += f", {len(result.warnings)} warning{'s' * (len(result.warnings) != 1)}"
     if dry_run:
         line += " (dry run: nothing written)"
     elif not plan.changed and result.pages:
         line += " (index already up to date)"
-    return [line] + [f"skipped {s.source}: {s.reason}" for s in result.skipped]
+    return ([line] + [f"skipped {s.source}: {s.reason}" for s in result.skipped]
+            + [f"warning {w.source}: {w.message}" for w in result.warnings])
+
+
+def _sites(specs: tuple[str, ...], sites_file: Path | None) -> list[Site]:
+    """The sites named by --site URL=SOURCE and --sites FILE; a mistake is one line."""
+    sites: list[Site] = []
+    for spec in specs:
+        try:
+            sites.append(parse_site(spec))
+        except SiteError as exc:
+            raise click.BadParameter(str(exc), param_hint="--site") from None
+    if sites_file is not None:
+        try:
+            sites += read_sites_file(sites_file)
+        except SiteError as exc:
+            raise click.BadParameter(str(exc), param_hint="--sites") from None
+    return sites
 
 
 @click.command()
@@ -41,7 +62,15 @@ def summary_lines(result: IngestResult, plan: UpdatePlan, dry_run: bool) -> list
 @click.option("--index", "index_dir", type=click.Path(path_type=Path, file_okay=False),
               default=None, help="Index directory (default: $GOVQA_INDEX_DIR or var/index).")
 @click.option("--base-url", default=None,
-              help="Site address put before each permalink (default https://www.tech.gov.sg).")
+              help="Site address put before each permalink of SOURCE "
+                   "(default https://www.tech.gov.sg).")
+@click.option("--site", "site_specs", multiple=True, metavar="URL=SOURCE",
+              help="Read SOURCE (file, folder, page or sitemap URL) as pages of the site at "
+                   "URL. Repeatable: one index, several sites.")
+@click.option("--sites", "sites_file", default=None,
+              type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="A YAML list of sites, each {url: URL, sources: [SOURCE, ...]}; relative "
+                   "paths are read from the file's folder.")
 @click.option("--dry-run", is_flag=True, help="Read and chunk pages; embed and write nothing.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print every chunk as one JSON object per line (the summary goes to stderr).")
@@ -49,10 +78,12 @@ def summary_lines(result: IngestResult, plan: UpdatePlan, dry_run: bool) -> list
               help="Seconds allowed for each web request.")
 @click.pass_context
 def ingest(ctx: click.Context, sources: tuple[str, ...], index_dir: Path | None,
-           base_url: str | None, dry_run: bool, as_json: bool, timeout: float) -> None:
+           base_url: str | None, site_specs: tuple[str, ...], sites_file: Path | None,
+           dry_run: bool, as_json: bool, timeout: float) -> None:
     """Read SOURCE pages (files, folders, page or sitemap.xml URLs) into the index.
 
-    Without SOURCE, the bundled sample page is read. Pages already indexed with the same
+    SOURCE pages belong to the site at --base-url; --site and --sites add sites of their
+    own. Without any, the bundled sample page is read. Pages already indexed with the same
     content are left alone; a new revision of a page replaces its chunks.
     """
     from govqa.settings import CliSettings
@@ -62,10 +93,11 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], index_dir: Path | None,
     base_url = base_url or settings.base_url
     if not base_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
+    sites = _sites(site_specs, sites_file)
     progress = not as_json and sys.stderr.isatty()
 
     result = ingest_sources(list(sources) or None, base_url=base_url, progress=progress,
-                            timeout=timeout)
+                            timeout=timeout, sites=sites)
     existing_pages, existing_chunks = _existing(index_dir)
     plan = plan_update(existing_pages, result.pages, result.scanned)
 
@@ -73,9 +105,10 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], index_dir: Path | None,
         for chunk in result.chunks:
             click.echo(json.dumps(chunk.to_dict(), ensure_ascii=False))
     elif dry_run:
+        counts = Counter(c.page_url for c in result.chunks)
         for page in result.pages:
-            count = sum(1 for c in result.chunks if c.page_url == page.url)
-            click.echo(f"{page.title} <{page.url}> [{page.format}]: {count} chunks")
+            click.echo(f"{page.title} <{page.url}> [{page.format}; site {page.site}]: "
+                       f"{counts[page.url]} chunks")
 
     if not dry_run and plan.changed:
         from retriever.index import write_index

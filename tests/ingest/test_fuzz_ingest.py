@@ -70,8 +70,8 @@ def _isomer(title: Any, permalink: Any, content: list[Any]) -> str:
 def _check(data: bytes, rel_path: str) -> None:
     started = time.perf_counter()
     try:
-        page, chunks = page_from_document(Document(source=rel_path, data=data,
-                                                   rel_path=rel_path), "https://www.tech.gov.sg")
+        page, chunks, warnings = page_from_document(
+            Document(source=rel_path, data=data, rel_path=rel_path), "https://www.tech.gov.sg")
     except SkipPage as reason:
         assert str(reason).strip()  # a reason a person can read
     else:
@@ -81,6 +81,7 @@ def _check(data: bytes, rel_path: str) -> None:
             assert count(chunk.text) <= MAX_TOKENS
             json.dumps(chunk.to_dict()).encode("utf-8")  # storable as the index stores it
         page.text.encode("utf-8")
+        assert all(w.strip() and "\n" not in w for w in warnings)  # one readable line each
     assert time.perf_counter() - started < PER_INPUT_S
 
 

@@ -67,7 +67,7 @@ def test_cli_dry_run_writes_nothing(tmp_path: Path, capsys) -> None:
     assert main(["ingest", "--dry-run", "--index", str(index)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        f"International Collaboration <{URL}> [tiptap]: 19 chunks",
+        f"International Collaboration <{URL}> [tiptap; site https://www.tech.gov.sg]: 19 chunks",
         "read 1 page, 19 chunks: 1 added, 0 updated, 0 unchanged, 0 removed, 0 skipped "
         "(dry run: nothing written)",
     ]
