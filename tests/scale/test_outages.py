@@ -160,3 +160,21 @@ def test_a_stalled_postgresql_never_holds_an_answer(
     metrics = client.get("/metrics").text
     assert 'govqa_dependency_up{dependency="database"} 1.0' in metrics
     assert "govqa_question_log_written_total 21.0" in metrics
+
+
+def test_a_nul_question_over_http_jams_nothing(shared_app, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    import psycopg
+
+    client = shared_app()
+    store = client.app.state.store  # type: ignore[attr-defined]
+    jam = client.post("/api/chat", json={"question": "a\u0000b"})
+    assert jam.status_code == 200
+    later = _ask(client, ANSWERABLE).json()
+    _wait(lambda: store.log.written == 2)
+    vote = client.post("/api/feedback", json={"conversation_id": later["conversation_id"],
+                                              "turn": later["turn"], "helpful": True})
+    assert vote.status_code == 201
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT question FROM questions ORDER BY id").fetchall()
+    assert rows == [("ab",), (ANSWERABLE,)]
+    assert store.pending == 0 and dict(store.log.dropped) == {}
