@@ -157,8 +157,12 @@ def page_matches(gold: str, url: str, source: str | None = None) -> bool:
     The gold is a permalink (or full URL) or a file path. It matches when it is a
     whole-segment suffix of the citation URL's path or of the page's source path; a
     gold file path also matches a URL whose last segment is the file's stem, since
-    Isomer permalinks are usually the file name.
+    Isomer permalinks are usually the file name. A full-URL gold must also be on the
+    citation's host: an index of several sites has a `/` and a `/contact-us/` on each.
     """
+    host = urlsplit(gold.strip()).netloc if "://" in gold else ""
+    if host and "://" in url and urlsplit(url).netloc != host:
+        return False
     gold_parts = _path_parts(gold)
     if not gold_parts:
         return True

@@ -1,5 +1,7 @@
 """Metric functions against hand-computed cases, SQuAD normalisation edge cases first."""
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from bench import metrics
@@ -98,6 +100,10 @@ def test_section_and_page_matching():
     assert metrics.page_matches("international-collaboration", url)
     assert not metrics.page_matches("/collaboration/", url)  # whole segments only
     assert metrics.page_matches(url.split("#")[0], url)
+    # A full-URL gold names its site: the same path on another host is another page.
+    assert not metrics.page_matches("https://www.other.gov.sg" + urlsplit(url).path, url)
+    assert metrics.page_matches("https://www.tech.gov.sg/", "https://www.tech.gov.sg/#a")
+    assert not metrics.page_matches("https://www.tech.gov.sg/", "https://www.stp.gov.sg/#a")
     # A file path matches the page's source, or the URL by file stem.
     src = "/work/shared/corpus/govtech/_products-and-services/intl.md"
     assert metrics.page_matches("../shared/corpus/govtech/_products-and-services/intl.md", url, src)
