@@ -124,7 +124,9 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, Any]:
         "hit@1": _mean([metrics.hit_at(k, 1) for k in ranked]),
         "hit@3": _mean([metrics.hit_at(k, 3) for k in ranked]),
         "hit@5": _mean([metrics.hit_at(k, 5) for k in ranked]),
-        "mrr": _mean([metrics.reciprocal_rank(k) for k in ranked]),
+        "hit@20": _mean([metrics.hit_at(k, 20) for k in ranked]),
+        # MRR@5: the sections the answer is chosen from (ranks past 5 count 0).
+        "mrr": _mean([metrics.reciprocal_rank(k) if k <= 5 else 0.0 for k in ranked]),
         **metrics.abstention_scores(
             [r.answer_correct is not None for r in results], [not r.answered for r in results]
         ),

@@ -28,7 +28,7 @@ from retriever.reader import READER_DIR
 DEFAULT_MODE = "reader"
 # The baselines of `--compare`: each removes one component of the default pipeline.
 COMPARE_MODES = ("reader", "hybrid", "bm25", "dense", "hybrid-chunk")
-RETRIEVE_K = 5
+RETRIEVE_K = 20  # ranked this deep: hit@20 shows what the rerank had to choose from
 
 # (question, what the engine retrieved, the answer JSON) -> result fields to set instead of
 # the generic ones: SQuAD-style sets rank paragraphs and sentences by chunk id.

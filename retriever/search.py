@@ -31,6 +31,15 @@ class Ranked:
     score: float
 
 
+def fuse(*rankings: list[Ranked]) -> dict[int, float]:
+    """Reciprocal-rank fusion: each chunk's summed 1 / (RRF_K + rank) over the rankings."""
+    fused: dict[int, float] = {}
+    for ranked in rankings:
+        for rank, r in enumerate(ranked):
+            fused[r.index] = fused.get(r.index, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return fused
+
+
 class LoadedIndex:
     """Everything one index version holds, in memory, ready to answer from."""
 
@@ -129,10 +138,7 @@ class LoadedIndex:
         both), dense or bm25."""
         dense = self.dense(qvec, depth) if mode in ("hybrid", "dense") else []
         lexical = self.lexical(qterms, depth) if mode in ("hybrid", "bm25") else []
-        fused: dict[int, float] = {}
-        for ranked in (dense, lexical):
-            for rank, r in enumerate(ranked):
-                fused[r.index] = fused.get(r.index, 0.0) + 1.0 / (RRF_K + rank + 1)
+        fused = fuse(dense, lexical)
         dense_by = {r.index: r.score for r in dense}
         bm25_by = {r.index: r.score for r in lexical}
         order = sorted(fused, key=lambda i: -fused[i])[:k]

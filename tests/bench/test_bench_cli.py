@@ -12,7 +12,7 @@ from bench.policyqa import load_policyqa
 SAMPLE_PAGE = "/products-and-services/collaborate-with-us/international-collaboration/"
 METRIC_KEYS = {
     "questions", "answerable", "unanswerable", "accuracy", "answer_accuracy", "em", "f1",
-    "citation_accuracy", "hit@1", "hit@3", "hit@5", "mrr", "abstention_precision",
+    "citation_accuracy", "hit@1", "hit@3", "hit@5", "hit@20", "mrr", "abstention_precision",
     "abstention_recall", "false_abstain_rate", "latency_p50_ms", "latency_p95_ms",
     "latency_p99_ms", "latency_mean_ms", "errors",
 }  # fmt: skip

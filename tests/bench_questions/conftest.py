@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -39,4 +41,26 @@ def site_pages(shared_dir: Path) -> IngestResult:
     corpus = shared_dir / "corpus"
     result = ingest_sources([str(DEFAULT_SOURCE)] + [str(corpus / site) for site in CORPUS_SITES])
     assert result.pages, f"ingest produced no pages: {result.skipped}"
+    return result
+
+
+@pytest.fixture(scope="session")
+def dev_sites_verify() -> ModuleType:
+    """bench/questions/verify_dev_sites.py, loaded as a module (bench/questions is not a
+    package, so the script cannot be imported by name)."""
+    path = QUESTIONS_DIR / "verify_dev_sites.py"
+    spec = importlib.util.spec_from_file_location("verify_dev_sites", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def dev_site_pages(dev_sites_verify: ModuleType, shared_dir: Path) -> IngestResult:
+    """The five dev sites of ../shared/train/isomer, read as `govqa ingest --sites
+    bench/sites/dev-sites.yml` reads them."""
+    assert (shared_dir / "train" / "isomer" / "pages").is_dir()
+    result = dev_sites_verify.ingest_dev_sites()
+    assert result.pages, f"ingest produced no pages: {result.skipped[:3]}"
     return result

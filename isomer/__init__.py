@@ -1,0 +1,1 @@
+"""The government sites of ../shared/train/isomer, read for training and for measuring."""

@@ -1,0 +1,119 @@
+"""The sites' FAQ pairs: filtered, found under their heading on the ingested page, masked."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ingest.records import Chunk, Page
+
+ISOMER = Path(__file__).resolve().parents[2] / "shared" / "train" / "isomer"
+PAIRS = ISOMER / "faq_pairs.jsonl"
+MASK = "Question"  # what a masked heading reads: the same for every question
+
+# The filter: a question a visitor could ask (ends in "?", 4-30 words), answered in a
+# readable stretch (40-3,000 characters of text), under a heading or accordion summary
+# (page-title pairs are whole pages: nothing to mask but the page's own title).
+KINDS = ("heading", "accordion")
+MIN_WORDS, MAX_WORDS = 4, 30
+MIN_ANSWER, MAX_ANSWER = 40, 3000
+# Sites whose "questions" are essay and interview headings (the data's README names them).
+NOT_FAQ = frozenset({"isomerpages/csc-knowledge", "isomerpages/ura-lkywcp"})
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+# A heading's numbering ("5. ", "Q3: ", "(a) ") is not part of the question.
+_NUMBERING = re.compile(r"^\s*(?:q(?:uestion)?\s*)?(?:\d+|[a-z])\s*[.):-]\s+|^\(\w\)\s+", re.I)
+
+
+def norm(text: str) -> str:
+    """A heading or question as compared: entities decoded, spaces collapsed, unnumbered."""
+    return _NUMBERING.sub("", _SPACE.sub(" ", html.unescape(text)).strip()).casefold()
+
+
+def answer_text(answer_html: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", answer_html))).strip()
+
+
+def read_pairs(path: Path = PAIRS) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def keep(pair: dict[str, Any], split: str) -> str | None:
+    """Why a pair is left out, or None to keep it."""
+    question = " ".join(pair["question"].split())
+    if pair["split"] != split:
+        return f"not a {split} site"
+    if pair["repo"] in NOT_FAQ:
+        return "essay or interview headings"
+    if pair["kind"] not in KINDS:
+        return f"kind {pair['kind']}"
+    if not question.endswith("?") or not MIN_WORDS <= len(question.split()) <= MAX_WORDS:
+        return "not a question of 4-30 words"
+    if not MIN_ANSWER <= len(answer_text(pair["answer_html"])) <= MAX_ANSWER:
+        return "answer under 40 or over 3,000 characters"
+    return None
+
+
+@dataclass
+class Found:
+    """One kept pair on its page: the question, the page, and the chunks under its heading."""
+
+    repo: str
+    question: str
+    page: Page
+    chunks: list[int]  # positions in the chunk list of the chunks under the question's heading
+
+
+def repo_of(source: str | Path) -> str:
+    """`.../pages/isomerpages+govtech-stp` -> `isomerpages/govtech-stp`."""
+    owner, _, repo = Path(source).name.partition("+")
+    return f"{owner}/{repo}"
+
+
+def find(pairs: list[dict[str, Any]], pages: list[Page], chunks: list[Chunk],
+         repo_sites: dict[str, str], split: str) -> tuple[list[Found], Counter[str]]:
+    """The kept pairs of `split` matched to their page and heading (a repeated question on
+    the same site counts once); the rest counted by reason."""
+    by_page = {(p.site, p.permalink.strip("/").casefold()): p for p in pages}
+    chunks_of: dict[str, list[int]] = {}
+    for i, c in enumerate(chunks):
+        chunks_of.setdefault(c.page_url, []).append(i)
+    found: list[Found] = []
+    seen: set[tuple[str, str]] = set()
+    left: Counter[str] = Counter()
+    for pair in pairs:
+        reason = keep(pair, split)
+        site = repo_sites.get(pair["repo"], "")
+        page = by_page.get((site, (pair["permalink"] or "").strip("/").casefold()))
+        if reason is None and page is None:
+            reason = "page not in the index"
+        question = norm(pair["question"])
+        under = [i for i in chunks_of.get(page.url, []) if chunks[i].sentences
+                 and question in map(norm, chunks[i].section)] if page else []
+        if reason is None and not under:
+            reason = "no text under the question"
+        if reason is None and (site, question) in seen:
+            reason = "asked again on the same site"
+        if reason is not None or page is None:
+            left[reason or "?"] += 1
+            continue
+        seen.add((site, question))
+        found.append(Found(pair["repo"], " ".join(pair["question"].split()), page, under))
+    return found, left
+
+
+def mask(chunks: list[Chunk], questions: set[str]) -> list[Chunk]:
+    """Every heading that is one of `questions` (normalised) replaced by MASK, wherever it
+    appears: in section paths and in the parent paths that give children their context."""
+    def masked(path: list[str]) -> list[str]:
+        return [MASK if norm(p) in questions else p for p in path]
+
+    return [replace(c, section=masked(c.section), parent=masked(c.parent or []), id="")
+            for c in chunks]
