@@ -133,15 +133,18 @@ def read_chunks(index_dir: Path) -> list[Chunk]:
     return [Chunk.from_dict(row) for row in _read_jsonl(folder / "chunks.jsonl")]
 
 
-def _cached_vectors(index_dir: Path) -> dict[str, np.ndarray]:
-    """Vectors of the live version keyed by the content hash of what was embedded."""
+def _cached_vectors(index_dir: Path, weights_sha256: str) -> dict[str, np.ndarray]:
+    """Vectors of the live version keyed by the content hash of what was embedded; none
+    when that version was embedded by other weights."""
     folder = version_dir(index_dir)
     if folder is None:
         return {}
     try:
+        if read_manifest(folder).get("weights_sha256") != weights_sha256:
+            return {}
         keys = json.loads((folder / "vector_keys.json").read_text())
         vectors = np.load(folder / "chunk_vectors.npy"), np.load(folder / "sentence_vectors.npy")
-    except (OSError, ValueError):
+    except (OSError, ValueError, IndexCorrupt):
         return {}  # an unreadable old version only costs a full re-embed
     cache: dict[str, np.ndarray] = {}
     for kind, matrix in zip(("chunks", "sentences"), vectors, strict=True):
@@ -238,7 +241,7 @@ def write_index(
     encoder_meta = json.loads((encoder_src / "encoder.json").read_text())
     dim = int(encoder_meta["dimension"])
 
-    cache = _cached_vectors(index_dir)
+    cache = _cached_vectors(index_dir, source.weights_sha256)
     # Loaded at most once per build, and not at all when every vector is cached.
     encoder = functools.cache(lambda: OnnxEncoder(encoder_src, threads=os.cpu_count()))
     outline = Outline(chunks)

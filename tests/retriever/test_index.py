@@ -55,6 +55,16 @@ def test_rebuild_embeds_only_what_changed(index_copy: Path) -> None:
     assert changed["embedded"] == {"chunks": 1, "sentences": 4}
 
 
+def test_vectors_of_other_weights_are_never_reused(index_copy: Path) -> None:
+    pages, chunks = read_pages(index_copy), read_chunks(index_copy)
+    folder = version_dir(index_copy)
+    assert folder is not None
+    sentences = int(np.load(folder / "sentence_vectors.npy").shape[0]) * 3
+    _edit_manifest(index_copy, weights_sha256="0" * 64)
+    again = write_index(index_copy, pages, chunks)
+    assert again["embedded"] == {"chunks": len(chunks), "sentences": sentences}
+
+
 def test_replacement_is_atomic_and_old_engines_keep_serving(index_copy: Path) -> None:
     old = Engine.load(index_copy)
     before = current_version(index_copy)
