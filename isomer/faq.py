@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.records import Chunk, Page
+from ingest.sentences import split_lines
 
 ISOMER = Path(__file__).resolve().parents[2] / "shared" / "train" / "isomer"
 PAIRS = ISOMER / "faq_pairs.jsonl"
@@ -26,6 +27,7 @@ MIN_ANSWER, MAX_ANSWER = 40, 3000
 NOT_FAQ = frozenset({"isomerpages/csc-knowledge", "isomerpages/ura-lkywcp"})
 
 _TAG = re.compile(r"<[^>]+>")
+_BLOCK = re.compile(r"<(?:br|/p|/li|/h\d|/div|/tr)\b[^>]*>", re.I)
 _SPACE = re.compile(r"\s+")
 # A heading's numbering ("5. ", "Q3: ", "(a) ") is not part of the question.
 _NUMBERING = re.compile(r"^\s*(?:q(?:uestion)?\s*)?(?:\d+|[a-z])\s*[.):-]\s+|^\(\w\)\s+", re.I)
@@ -38,6 +40,33 @@ def norm(text: str) -> str:
 
 def answer_text(answer_html: str) -> str:
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", answer_html))).strip()
+
+
+def answer_lines(answer_html: str) -> str:
+    """An answer's text with its paragraphs and list items on lines of their own."""
+    text = _BLOCK.sub("\n", answer_html)
+    lines = (_SPACE.sub(" ", html.unescape(_TAG.sub(" ", line))).strip()
+             for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def data_chunks(pairs: list[dict[str, Any]], pages: list[Page],
+                repo_sites: dict[str, str]) -> list[Chunk]:
+    """The FAQ entries a site keeps in `_data/*.yml` as the accordions its pages render:
+    one section each, under the page that shows it (the page files hold only the layout)."""
+    by_page = {(p.site, p.permalink.strip("/").casefold()): p for p in pages}
+    out: list[Chunk] = []
+    for pair in pairs:
+        page = by_page.get((repo_sites.get(pair["repo"], ""),
+                            (pair["permalink"] or "").strip("/").casefold()))
+        text = answer_lines(pair["answer_html"])
+        if not pair.get("data_file") or page is None or not text:
+            continue
+        question = " ".join(pair["question"].split())
+        out.append(Chunk(page.url, page.title, [page.title, question], "", text, 0, len(text),
+                         [(s, e) for s, e in split_lines(text) if text[s:e].strip()],
+                         parent=[page.title]))
+    return out
 
 
 def read_pairs(path: Path = PAIRS) -> list[dict[str, Any]]:

@@ -42,6 +42,18 @@ class ModelSource:
 
 
 def sha256_file(path: Path) -> str:
+    stat = Path(path).stat()
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = _sha256(path)
+    return _HASHES[key]
+
+
+# Engines load often (reloads, tests); a model file is hashed once while it is unchanged.
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

@@ -133,6 +133,18 @@ def read_chunks(index_dir: Path) -> list[Chunk]:
     return [Chunk.from_dict(row) for row in _read_jsonl(folder / "chunks.jsonl")]
 
 
+def built_with(index_dir: Path) -> tuple[str, str] | None:
+    """The model (name, weights sha256) that embedded the live version; None without one."""
+    folder = version_dir(Path(index_dir))
+    if folder is None:
+        return None
+    try:
+        manifest = read_manifest(folder)
+    except IndexCorrupt:
+        return None
+    return str(manifest.get("model")), str(manifest.get("weights_sha256"))
+
+
 def _cached_vectors(index_dir: Path, weights_sha256: str) -> dict[str, np.ndarray]:
     """Vectors of the live version keyed by the content hash of what was embedded; none
     when that version was embedded by other weights."""

@@ -24,7 +24,21 @@ def _existing(index_dir: Path) -> tuple[list[Page], list[Chunk]]:
     return index.read_pages(index_dir), index.read_chunks(index_dir)
 
 
-def summary_lines(result: IngestResult, plan: UpdatePlan, dry_run: bool) -> list[str]:
+def _other_model(index_dir: Path, model: str | None) -> str | None:
+    """The other model an existing index was built with, or None: same model, or no index.
+    Its vectors cannot be compared with this model's questions, so every page is re-embedded."""
+    from retriever.embedder import resolve_model
+    from retriever.index import built_with
+
+    built = built_with(index_dir)
+    wanted = resolve_model(model)
+    if built is None or built == (wanted.name, wanted.weights_sha256):
+        return None
+    return built[0]
+
+
+def summary_lines(result: IngestResult, plan: UpdatePlan, dry_run: bool,
+                  restale: str | None = None) -> list[str]:
     line = (
         f"read {len(result.pages)} page{'s' * (len(result.pages) != 1)}, "
         f"{len(result.chunks)} chunks: {len(plan.added)} added, {len(plan.updated)} updated, "
@@ -35,6 +49,8 @@ def summary_lines(result: IngestResult, plan: UpdatePlan, dry_run: bool) -> list
         line += f", {len(result.warnings)} warning{'s' * (len(result.warnings) != 1)}"
     if dry_run:
         line += " (dry run: nothing written)"
+    elif restale:
+        line += f" (every page re-embedded: the index was built with {restale})"
     elif not plan.changed and result.pages:
         line += " (index already up to date)"
     return ([line] + [f"skipped {s.source}: {s.reason}" for s in result.skipped]
@@ -100,6 +116,7 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], index_dir: Path | None,
                             timeout=timeout, sites=sites)
     existing_pages, existing_chunks = _existing(index_dir)
     plan = plan_update(existing_pages, result.pages, result.scanned)
+    restale = None if dry_run else _other_model(index_dir, settings.model)
 
     if as_json:
         for chunk in result.chunks:
@@ -110,7 +127,7 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], index_dir: Path | None,
             click.echo(f"{page.title} <{page.url}> [{page.format}; site {page.site}]: "
                        f"{counts[page.url]} chunks")
 
-    if not dry_run and plan.changed:
+    if not dry_run and (plan.changed or restale):
         from retriever.index import write_index
 
         pages, chunks = apply_plan(existing_pages, existing_chunks, plan, result.chunks)
@@ -122,7 +139,7 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], index_dir: Path | None,
                 f"could not write the index in {index_dir}: {exc.strerror or exc}; "
                 f"the previous version is still the live one") from None
 
-    for line in summary_lines(result, plan, dry_run):
+    for line in summary_lines(result, plan, dry_run, restale):
         click.echo(line, err=as_json)
     if not result.pages:
         click.echo("error: no page could be read", err=True)

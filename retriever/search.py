@@ -93,14 +93,16 @@ class LoadedIndex:
                     "query_onnx_sha256"):
             if key not in manifest:
                 raise IndexCorrupt(f"the index manifest in {folder} lacks {key!r}")
-        if model is not None:
-            wanted = resolve_model(model)
-            if (wanted.name, wanted.weights_sha256) != (manifest["model"],
-                                                        manifest["weights_sha256"]):
-                raise IndexMismatch(
-                    f"the index in {folder} was built with {manifest['model']} "
-                    f"(weights {manifest['weights_sha256'][:12]}), not {wanted.name} "
-                    f"(weights {wanted.weights_sha256[:12]}); re-ingest with --model {model}")
+        # Questions must be embedded by the model that embedded the pages: by default the
+        # shipped encoder, so an index of another model is refused, not silently misread.
+        wanted = resolve_model(model)
+        if (wanted.name, wanted.weights_sha256) != (manifest["model"],
+                                                    manifest["weights_sha256"]):
+            how = f"govqa ingest --model {model}" if model else "govqa ingest"
+            raise IndexMismatch(
+                f"the index in {folder} was built with {manifest['model']} "
+                f"(weights {manifest['weights_sha256'][:12]}), not {wanted.name} "
+                f"(weights {wanted.weights_sha256[:12]}); rebuild it with {how}")
         for name, key in ((FULL_MODEL, "onnx_sha256"), (QUERY_MODEL, "query_onnx_sha256")):
             onnx = folder / "encoder" / name
             if not onnx.is_file() or sha256_file(onnx) != manifest[key]:
