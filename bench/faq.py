@@ -2,6 +2,7 @@
 must find their answer page; asked without that page in the index, they must abstain.
 
     python -m bench.faq [--sites bench/sites/dev-sites.yml] [--out var/bench/dev-faq] [--model M]
+                        [--vectors-from var/dev-index]
                         [--mode reader] [--folds 5]
 
 From `../shared/train/isomer/faq_pairs.jsonl`, the `dev` pairs only (never trained or fitted
@@ -96,6 +97,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "dev-faq")
     parser.add_argument("--mode", default="reader", choices=("reader", "hybrid"))
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--vectors-from", type=Path, default=None, metavar="INDEX",
+                        help="an index of the same sites (govqa ingest --sites) whose vectors "
+                             "are reused where the text is unchanged")
     parser.add_argument("--model", default=None,
                         help="embedding model (default: the shipped one); e.g. the base "
                              "sentence-transformers/all-MiniLM-L6-v2 for the before figures")
@@ -109,6 +113,9 @@ def main() -> None:
     chunks = mask(result.chunks, {norm(i.question) for i in items})
     args.out.mkdir(parents=True, exist_ok=True)
     masked_index = args.out / "index"
+    if args.vectors_from is not None and not masked_index.exists():
+        # Unchanged texts keep their vectors (by content hash, same weights only).
+        shutil.copytree(args.vectors_from, masked_index, symlinks=True)
     write_index(masked_index, result.pages, chunks, model=args.model)
     masked = run_set(questions_file(args.out / "faq.jsonl", items, True), masked_index,
                      args.out / "masked", args.mode)

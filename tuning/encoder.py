@@ -1,7 +1,8 @@
 """Fine-tune the sentence encoder on the training groups: in-batch and hard negatives (MNRL).
 
     python -m tuning.encoder [--groups var/train/groups] [--out var/train/encoder]
-                             [--minutes 40] [--resume retriever/models/encoder]
+                             [--minutes 48] [--epochs 1.6] [--resume retriever/models/encoder]
+    python -m tuning.encoder --ship var/train/encoder     # make it the one govqa uses
 
 Each example is a question, its positive section and its hardest negative (`tuning.groups`:
 `faq` and `structure` from the `train` sites, a sample of `squad`). The loss is
@@ -30,6 +31,7 @@ from retriever.embedder import (
     DELTA,
     FROZEN,
     QUERY_MODEL,
+    SHIPPED,
     SHIPPED_NAME,
     ModelSource,
     export_onnx,
@@ -196,19 +198,37 @@ def train(cfg: EncoderConfig) -> dict[str, Any]:
     return report
 
 
+def ship(folder: Path, to: Path = SHIPPED) -> None:
+    """Make a trained encoder the one that ingest and questions use, after checking it."""
+    card = json.loads((folder / CARD).read_text())
+    for name, key in ((DELTA, "delta_sha256"), (QUERY_MODEL, "query_onnx_sha256")):
+        if sha256_file(folder / name) != card[key]:
+            raise SystemExit(f"error: {folder / name} does not match its card")
+    to.mkdir(parents=True, exist_ok=True)
+    for name in (DELTA, QUERY_MODEL, CARD):
+        shutil.copy(folder / name, to / name)
+    print(f"shipped {card['name']} (weights {card['delta_sha256'][:12]}) to {to}; "
+          "re-ingest every index (govqa ingest does it when it sees the other model)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     cfg = EncoderConfig()
     parser.add_argument("--groups", default=cfg.groups)
     parser.add_argument("--out", default=cfg.out)
-    parser.add_argument("--minutes", type=float, default=cfg.minutes)
-    parser.add_argument("--epochs", type=float, default=cfg.epochs)
+    parser.add_argument("--minutes", type=float, default=48.0)
+    parser.add_argument("--epochs", type=float, default=1.6)
     parser.add_argument("--squad", type=int, default=cfg.kinds["squad"],
                         help="SQuAD examples to mix in (0: none)")
     parser.add_argument("--no-structure", action="store_true",
                         help="leave the heading-as-query examples out (to measure them)")
     parser.add_argument("--resume", default=None, help="a trained encoder folder to go on from")
+    parser.add_argument("--ship", type=Path, default=None, metavar="FOLDER",
+                        help="copy a trained encoder into retriever/models/encoder; no training")
     args = parser.parse_args(argv)
+    if args.ship:
+        ship(args.ship)
+        return
     kinds = {"faq": 0}
     if not args.no_structure:
         kinds["structure"] = 0

@@ -37,3 +37,29 @@ def test_data_file_entries_become_sections_of_the_page_that_shows_them():
          ["Log in to the portal and open 'My Grants'.", "Status e-mails are sent as it moves.",
           "Draft", "Submitted"])]
     assert answer_lines("<p>One &amp; two</p><p>three</p>") == "One & two\nthree"
+
+
+def test_a_pair_is_found_under_its_heading_and_the_heading_masked(tmp_path):
+    from ingest.pipeline import ingest_sources
+    from ingest.sites import Site
+    from isomer.faq import MASK, find, mask, norm
+
+    site = tmp_path / "isomerpages+grants"
+    site.mkdir()
+    (site / "faq.md").write_text(
+        "---\ntitle: Grants FAQ\npermalink: /faq/\nvariant: markdown\n---\n"
+        "## 1. Where can I check the status of my application?\n\n"
+        "Log in to the portal and open My Grants. Status e-mails follow.\n\n"
+        "## Who may apply?\n\nAny firm registered here may apply for the grant.\n")
+    base = "https://grants.dev.invalid"
+    result = ingest_sources(sites=[Site(base, [str(site)])])
+    pair = _pair(kind="heading", data_file=None, split="dev")
+    found, left = find([pair, _pair(kind="heading", split="dev", permalink="/gone/")],
+                       result.pages, result.chunks, {"isomerpages/grants": base}, "dev")
+    assert [(f.question, f.page.url, [result.chunks[i].section_title for i in f.chunks])
+            for f in found] == [("Where can I check the status of my application?",
+                                 f"{base}/faq/",
+                                 ["1. Where can I check the status of my application?"])]
+    assert dict(left) == {"page not in the index": 1}
+    masked = mask(result.chunks, {norm(f.question) for f in found})
+    assert [c.section for c in masked] == [["Grants FAQ", MASK], ["Grants FAQ", "Who may apply?"]]

@@ -19,7 +19,7 @@ from retriever.embedder import (
     sha256_file,
     shipped_model,
 )
-from tuning.encoder import EncoderConfig, train
+from tuning.encoder import EncoderConfig, ship, train
 
 
 def test_trained_encoder_ships_its_layers_and_query_model(groups_dir: Path, tmp_path: Path):
@@ -59,6 +59,11 @@ def test_trained_encoder_ships_its_layers_and_query_model(groups_dir: Path, tmp_
     onnx = OnnxEncoder(folder, model_file="model-int8.onnx").encode(texts)
     torch_vectors = st.encode(texts, normalize_embeddings=True)
     assert (np.sum(onnx * torch_vectors, axis=1) > 0.98).all()
+
+    # Shipping copies the three files, checked against the card.
+    shipped = tmp_path / "shipped"
+    ship(out, to=shipped)
+    assert shipped_model(shipped, cache_dir=tmp_path / "cache" / "onnx") == source
 
     # A changed byte in the trained layers: the shipped model is refused, with the reason.
     with open(out / "delta.safetensors", "ab") as fh:
