@@ -46,7 +46,7 @@ class Item:
 
 
 def items_of(found: list[Found], chunks: list[Chunk]) -> list[Item]:
-    items = []
+    items: list[Item] = []
     for f in found:
         first = chunks[f.chunks[0]]
         sentence = first.text[slice(*first.sentences[0])]

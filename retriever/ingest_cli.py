@@ -34,7 +34,7 @@ def _other_model(index_dir: Path, model: str | None) -> str | None:
     wanted = resolve_model(model)
     if built is None or built == (wanted.name, wanted.weights_sha256):
         return None
-    return built[0]
+    return built[0] if built[0] != wanted.name else f"{built[0]} (weights {built[1][:12]})"
 
 
 def summary_lines(result: IngestResult, plan: UpdatePlan, dry_run: bool,

@@ -11,13 +11,7 @@ import pytest
 
 from govqa.errors import IndexCorrupt, IndexMismatch, IndexMissing, ModelError
 from ingest.records import Page
-from retriever.embedder import (
-    DEFAULT_MODEL,
-    DEFAULT_WEIGHTS_SHA256,
-    SHIPPED_NAME,
-    resolve_model,
-    shipped_model,
-)
+from retriever.embedder import DEFAULT_MODEL, resolve_model
 from retriever.engine import Engine
 from retriever.index import (
     build_faiss,
@@ -34,8 +28,9 @@ def test_manifest_records_the_build(sample_index_dir: Path) -> None:
     assert folder is not None
     manifest = json.loads((folder / "manifest.json").read_text())
     chunks = read_chunks(sample_index_dir)
+    default = resolve_model(None)  # the shipped encoder, or the base model where none ships
     assert (manifest["model"], manifest["weights_sha256"]) == (
-        SHIPPED_NAME, shipped_model().weights_sha256)
+        default.name, default.weights_sha256)
     assert manifest["dimension"] == 384
     assert manifest["chunk_count"] == len(chunks) > 10
     assert manifest["page_count"] == 1
@@ -112,16 +107,15 @@ def test_model_mismatch_is_refused(index_copy: Path) -> None:
         Engine.load(index_copy, model=DEFAULT_MODEL)
 
 
-def test_an_index_of_the_base_model_is_refused_by_default(index_copy: Path, capsys) -> None:
+def test_an_index_of_another_model_is_refused_by_default(index_copy: Path, capsys) -> None:
     from govqa.cli import main
 
-    # Built with the base all-MiniLM-L6-v2: its vectors are not the shipped encoder's.
-    _edit_manifest(index_copy, model=DEFAULT_MODEL, weights_sha256=DEFAULT_WEIGHTS_SHA256)
-    shipped = resolve_model(None)
-    assert shipped.name == SHIPPED_NAME
-    line = (f"the index in {version_dir(index_copy)} was built with {DEFAULT_MODEL} (weights "
-            f"{DEFAULT_WEIGHTS_SHA256[:12]}), not {SHIPPED_NAME} (weights "
-            f"{shipped.weights_sha256[:12]}); rebuild it with govqa ingest")
+    # Its vectors are not those of the model in use (by default, the shipped encoder).
+    _edit_manifest(index_copy, model="intfloat/e5-small-v2", weights_sha256="0" * 64)
+    default = resolve_model(None)
+    line = (f"the index in {version_dir(index_copy)} was built with intfloat/e5-small-v2 "
+            f"(weights 000000000000), not {default.name} (weights "
+            f"{default.weights_sha256[:12]}); rebuild it with govqa ingest")
     with pytest.raises(IndexMismatch) as refused:
         Engine.load(index_copy)
     assert str(refused.value) == line
