@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.policyqa import load_policyqa
+from bench.runner import RETRIEVE_K
 
 SAMPLE_PAGE = "/products-and-services/collaborate-with-us/international-collaboration/"
 METRIC_KEYS = {
@@ -74,7 +75,7 @@ def test_jsonl_set_with_compare(run_cli, read_outputs, bench_data, sample_index_
             assert r["answer_correct"] is None and r["retrieval_rank"] is None
             assert r["correct"] == (not r["answered"])
         else:
-            assert r["retrieval_rank"] in range(0, 6)
+            assert r["retrieval_rank"] in range(0, RETRIEVE_K + 1)
     # The hybrid retriever finds the gold section of these plain questions first.
     assert [r["retrieval_rank"] for r in rows[:5]] == [1, 1, 1, 1, 1]
     assert html.count("<svg") == 1 + 5  # accuracy by type + a latency histogram per mode
@@ -130,7 +131,8 @@ def test_squad_format_with_limit(run_cli, read_outputs, bench_data, tmp_path):
     assert [r["id"] for r in rows] == ["sb1", "sb2", "n1", "p1"]
     for r in rows:
         assert r["type"] == "answerable"
-        assert r["retrieval_rank"] in range(0, 6) and r["sentence_rank"] in range(0, 20)
+        assert r["retrieval_rank"] in range(0, RETRIEVE_K + 1)
+        assert r["sentence_rank"] in range(0, 20)
     # Three paragraphs on two topics: the gold paragraph always comes first.
     assert [r["retrieval_rank"] for r in rows] == [1, 1, 1, 1]
     assert "sentence retrieval MRR" in html

@@ -114,15 +114,15 @@ def test_cli_reingest_with_another_model_re_embeds_every_page(
     shutil.copytree(sample_index_dir, index, symlinks=True)
     before = built_with(index)
     assert before is not None
-    # The base model read from its folder: the same weights under another name, which is
-    # enough for the index to count as another model's.
+    # The base model read from its folder: another model than the default (shipped) one, and
+    # another name even where the base model is the default.
     other = str(resolve_model(DEFAULT_MODEL).path)
     monkeypatch.setenv("GOVQA_MODEL", other)
     assert main(["ingest", "--index", str(index)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
         "read 1 page, 19 chunks: 0 added, 0 updated, 1 unchanged, 0 removed, 0 skipped "
         f"(every page re-embedded: the index was built with {before[0]})")
-    assert built_with(index) == (other, before[1])
+    assert built_with(index) == (other, resolve_model(other).weights_sha256)
     # Now it is this model's: nothing to do.
     assert main(["ingest", "--index", str(index)]) == 0
     assert capsys.readouterr().out.splitlines()[-1].endswith("(index already up to date)")
