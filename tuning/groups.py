@@ -198,16 +198,27 @@ def site_groups(groups: Groups, repo: str, pages: Path, pairs: list[dict[str, An
                 if c.sentences and len(c.section) > 1 and len(c.section_title.split()) >= 2
                 and c.section_title != MASK and norm(c.section_title) != norm(c.page_title)]
     eligible.sort(key=lambda i: ids[i])
-    lexical = SiteSearch(texts, None) if found else search
     for i in eligible[:structure_per_site]:
         c = chunks[i]
         title = c.section_title
         same = {n for n in range(len(chunks)) if chunks[n].section_title == title}
         hidden = replace(c, section=[*c.section[:-1], MASK], id="")
         text = texts[i].replace(" › ".join(c.section), " › ".join(hidden.section), 1)
-        negatives = [ids[n] for n in lexical.search(title, NEGATIVES, exclude=same)]
+        negatives = [ids[n] for n in search.search(title, NEGATIVES, exclude=same,
+                                                   dense=False)]
         groups.add(TrainGroup("structure", split, repo, title,
                               [_chunk_section(groups, hidden, text)], negatives))
+
+
+def _article(groups: Groups, title: str, article: dict[str, Any]
+             ) -> tuple[list[str], list[list[tuple[int, int]]], list[str], SiteSearch]:
+    """A SQuAD article's paragraphs as sections: texts, sentence spans, section ids, and
+    BM25 over them for the negatives."""
+    contexts = [p["context"] for p in article["paragraphs"]]
+    spans = [[(s, e) for s, e in split_lines(c) if c[s:e].strip()] for c in contexts]
+    ids = [groups.section(title, f"{title}\n{c}", [c[s:e] for s, e in sp])
+           for c, sp in zip(contexts, spans, strict=True)]
+    return contexts, spans, ids, SiteSearch([f"{title}\n{c}" for c in contexts], None)
 
 
 def squad_groups(groups: Groups, path: Path, uncertain: set[str]) -> None:
@@ -215,11 +226,7 @@ def squad_groups(groups: Groups, path: Path, uncertain: set[str]) -> None:
     for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
         title = article["title"].replace("_", " ")
         split = split_of(title)
-        contexts = [p["context"] for p in article["paragraphs"]]
-        spans = [[(s, e) for s, e in split_lines(c) if c[s:e].strip()] for c in contexts]
-        ids = [groups.section(title, f"{title}\n{c}", [c[s:e] for s, e in sp])
-               for c, sp in zip(contexts, spans, strict=True)]
-        search = SiteSearch([f"{title}\n{c}" for c in contexts], None)
+        contexts, spans, ids, search = _article(groups, title, article)
         for pi, para in enumerate(article["paragraphs"]):
             for qa in para["qas"]:
                 ans = qa["answers"][0]
@@ -246,11 +253,7 @@ def squad2_unanswerables(groups: Groups, path: Path) -> list[str]:
         if zlib.crc32(title.encode()) % 2:
             held.append(title)
             continue
-        contexts = [p["context"] for p in article["paragraphs"]]
-        spans = [[(s, e) for s, e in split_lines(c) if c[s:e].strip()] for c in contexts]
-        ids = [groups.section(title, f"{title}\n{c}", [c[s:e] for s, e in sp])
-               for c, sp in zip(contexts, spans, strict=True)]
-        search = SiteSearch([f"{title}\n{c}" for c in contexts], None)
+        contexts, spans, ids, search = _article(groups, title, article)
         for pi, para in enumerate(article["paragraphs"]):
             for qa in para["qas"]:
                 if not qa.get("is_impossible"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 from ingest.records import Chunk
@@ -48,10 +50,11 @@ class SiteSearch:
         top = np.argsort(-scores)[:depth]
         return [Ranked(int(i), float(scores[i])) for i in top]
 
-    def search(self, query: str, k: int, exclude: set[int] = frozenset(),  # type: ignore[assignment]
-               depth: int = 30) -> list[int]:
-        """The `k` best chunk positions for `query`, none of those in `exclude`."""
-        fused = fuse(self._dense(query, depth + len(exclude)),
-                     self._lexical(query, depth + len(exclude)))
+    def search(self, query: str, k: int, exclude: Collection[int] = (), depth: int = 30,
+               dense: bool = True) -> list[int]:
+        """The `k` best chunk positions for `query`, none of those in `exclude`; BM25 alone
+        with `dense=False`."""
+        deep = depth + len(exclude)
+        fused = fuse(self._dense(query, deep) if dense else [], self._lexical(query, deep))
         order = sorted(fused, key=lambda i: -fused[i])
         return [i for i in order if i not in exclude][:k]
