@@ -22,52 +22,19 @@ import argparse
 import json
 import shutil
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.questions import Question
-from ingest.records import Chunk, Page
-from isomer.faq import PAIRS, Found, find, mask, norm, read_pairs, repo_of
+from ingest.records import Page
+from isomer.faq import PAIRS, find, items_of, mask, norm, questions_file, read_pairs, repo_of
 
 REPO = Path(__file__).resolve().parents[1]
 SITES = REPO / "bench" / "sites" / "dev-sites.yml"
-GOLD_WORDS = 6  # the gold: this many first words of the answer's first sentence
-
-
-@dataclass
-class Item:
-    """One kept pair as a benchmark question: its page and the first words of its answer."""
-
-    id: str
-    question: str
-    page: Page
-    gold: str
-
-
-def items_of(found: list[Found], chunks: list[Chunk]) -> list[Item]:
-    items: list[Item] = []
-    for f in found:
-        first = chunks[f.chunks[0]]
-        sentence = first.text[slice(*first.sentences[0])]
-        items.append(Item(f"f{len(items) + 1:03d}", f.question, f.page,
-                          " ".join(sentence.split()[:GOLD_WORDS])))
-    return items
 
 
 def fold_of(page: Page, folds: int) -> int:
     return zlib.crc32(page.url.encode()) % folds
-
-
-def questions_file(path: Path, items: list[Item], answerable: bool) -> Path:
-    with open(path, "w", encoding="utf-8") as fh:
-        for item in items:
-            fh.write(json.dumps({
-                "id": item.id, "question": item.question,
-                "answers": [item.gold] if answerable else [], "match": "any",
-                "section": None, "page": item.page.url if answerable else None,
-                "type": "faq" if answerable else "unanswerable"}, ensure_ascii=False) + "\n")
-    return path
 
 
 def run_set(path: Path, index: Path, out: Path, mode: str) -> dict[str, Any]:

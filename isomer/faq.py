@@ -16,6 +16,7 @@ from ingest.sentences import split_lines
 ISOMER = Path(__file__).resolve().parents[2] / "shared" / "train" / "isomer"
 PAIRS = ISOMER / "faq_pairs.jsonl"
 MASK = "Question"  # what a masked heading reads: the same for every question
+GOLD_WORDS = 6  # the gold: this many first words of the answer's first sentence
 
 # The filter: a question a visitor could ask (ends in "?", 4-30 words), answered in a
 # readable stretch (40-3,000 characters of text), under a heading or accordion summary
@@ -146,3 +147,36 @@ def mask(chunks: list[Chunk], questions: set[str]) -> list[Chunk]:
 
     return [replace(c, section=masked(c.section), parent=masked(c.parent or []), id="")
             for c in chunks]
+
+
+@dataclass
+class Item:
+    """One kept pair as a question: its page and the first words of its answer."""
+
+    id: str
+    question: str
+    page: Page
+    gold: str
+
+
+def items_of(found: list[Found], chunks: list[Chunk]) -> list[Item]:
+    """Each found pair as a question whose gold is its answer's first words (unmasked)."""
+    items: list[Item] = []
+    for f in found:
+        first = chunks[f.chunks[0]]
+        sentence = first.text[slice(*first.sentences[0])]
+        items.append(Item(f"f{len(items) + 1:03d}", f.question, f.page,
+                          " ".join(sentence.split()[:GOLD_WORDS])))
+    return items
+
+
+def questions_file(path: Path, items: list[Item], answerable: bool) -> Path:
+    """`items` as a bench question set: their answer page and gold, or unanswerable."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write(json.dumps({
+                "id": item.id, "question": item.question,
+                "answers": [item.gold] if answerable else [], "match": "any",
+                "section": None, "page": item.page.url if answerable else None,
+                "type": "faq" if answerable else "unanswerable"}, ensure_ascii=False) + "\n")
+    return path

@@ -107,7 +107,7 @@ class Groups:
         return s.id
 
     def add(self, group: TrainGroup) -> None:
-        if _qnorm(group.question) in self.blind:
+        if qnorm(group.question) in self.blind:
             self.dropped_blind += 1
             return
         self.groups.append(group)
@@ -131,7 +131,7 @@ class Groups:
              "dropped_blind_questions": self.dropped_blind}, indent=2))
 
 
-def _qnorm(text: str) -> str:
+def qnorm(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
@@ -144,7 +144,7 @@ def split_of(name: str) -> str:
 
 
 def blind_questions(paths: Iterable[Path] = BLIND_SETS) -> set[str]:
-    return {_qnorm(q.question) for p in paths if Path(p).is_file() for q in load_questions(p)}
+    return {qnorm(q.question) for p in paths if Path(p).is_file() for q in load_questions(p)}
 
 
 def _chunk_section(groups: Groups, chunk: Chunk, text: str) -> str:
