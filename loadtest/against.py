@@ -1,6 +1,7 @@
 """Engine latency of this checkout against an earlier commit, question by question in turn.
 
     python -m loadtest.against REF [--rounds 2] [--cached] [--index DIR --corpus DIR]
+                               [--their-index DIR --their-corpus DIR]
 
 Two worker processes load the same index, one with this checkout's code and one with REF's
 (`git archive` into a temporary folder); each question goes to both, in alternating order,
@@ -8,7 +9,8 @@ so machine noise falls on both alike. Only `Engine.load(...)` and `Engine.ask(..
 called, which every commit since the reranked retrieval has. Query caching is off; with
 `--cached` every question is asked once first and its vector kept, so the rows time the
 answer path alone, without the encoder (whose run-to-run noise is larger than most changes
-to the code around it).
+to the code around it). A REF whose embedding model differs (before the shipped fine-tuned
+encoder) is given indexes of its own, built with its model from the same pages.
 `make bench-perf AGAINST=REF` runs it as the perf report's `against` step.
 """
 
@@ -98,7 +100,8 @@ def pct(values: list[float]) -> dict[str, float]:
 
 
 def measure_against(ref: str, indexes: dict[str, Path], rounds: int,
-                    cached: bool = False) -> dict[str, Any]:
+                    cached: bool = False, theirs_at: dict[str, Path] | None = None
+                    ) -> dict[str, Any]:
     """{index name: {mode: {"ours": pct, "theirs": pct, "paired_median_ms": ours - theirs,
     "same_answers": share}}}."""
     from bench.questions import load_questions
@@ -106,6 +109,8 @@ def measure_against(ref: str, indexes: dict[str, Path], rounds: int,
     questions = [q.question for path in QUESTION_SETS for q in load_questions(path)]
     # The workers run in their own trees: a relative index path would point into them.
     indexes = {name: Path(index).resolve() for name, index in indexes.items()}
+    their = {name: Path((theirs_at or {}).get(name, index)).resolve()
+             for name, index in indexes.items()}
     result: dict[str, Any] = {"ref": ref, "questions": len(questions) * rounds,
                               "cached": cached}
     cache = 4 * len(questions) if cached else 0
@@ -116,15 +121,16 @@ def measure_against(ref: str, indexes: dict[str, Path], rounds: int,
                 for mode in MODES:
                     times: dict[str, list[float]] = {"ours": [], "theirs": []}
                     same = 0
+                    at = {"ours": index, "theirs": their[name]}
                     for q in (questions if cached else questions[:WARM_UP]):
-                        ours.ask(index, q, mode, cache), theirs.ask(index, q, mode, cache)
+                        ours.ask(index, q, mode, cache), theirs.ask(at["theirs"], q, mode, cache)
                     for r in range(rounds):
                         for n, q in enumerate(questions):
                             # Alternate who goes first: a warm cache favours neither.
                             order = (("ours", ours), ("theirs", theirs))
                             answers = {}
                             for key, worker in order if (n + r) % 2 else order[::-1]:
-                                got = worker.ask(index, q, mode, cache)
+                                got = worker.ask(at[key], q, mode, cache)
                                 times[key].append(got["ms"])
                                 answers[key] = got["answer"]
                             same += answers["ours"] == answers["theirs"]
@@ -164,13 +170,18 @@ def main() -> None:
     parser.add_argument("ref", help="the commit to compare with, e.g. HEAD~3 or a hash")
     parser.add_argument("--index", type=Path, default=REPO / "var/index")
     parser.add_argument("--corpus", type=Path, default=REPO / "var/corpus-index")
+    parser.add_argument("--their-index", type=Path, default=None,
+                        help="REF's own sample index (another embedding model)")
+    parser.add_argument("--their-corpus", type=Path, default=None)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--cached", action="store_true",
                         help="keep each question's vector: time the answer path alone")
     args = parser.parse_args()
     started = time.perf_counter()
+    theirs = {name: at for name, at in (("sample", args.their_index),
+                                        ("corpus", args.their_corpus)) if at is not None}
     report = measure_against(args.ref, {"sample": args.index, "corpus": args.corpus},
-                             args.rounds, args.cached)
+                             args.rounds, args.cached, theirs)
     print("\n".join(lines(report)))
     print(f"\n({time.perf_counter() - started:.0f} s)")
 

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from reader.checkpoint import load_into
 from reader.data import Group, load_uncertain_ids, squad_groups
 from reader.model import CrossEncoder, build
+from retriever.embedder import sha256_file
 
 STATE_FILE = "state.pt"
 GROUPS_FILE = "groups.jsonl"
@@ -185,6 +186,12 @@ def train(run: Path, cfg: TrainConfig | None, *, resume: bool = False,
     dev = pick_device(device)
     tokenizer = AutoTokenizer.from_pretrained(cfg.base)
     groups = prepare(run, cfg, uncertain)
+    if committed is not None and committed.get("groups_sha256") not in (
+            None, sha256_file(run / GROUPS_FILE)):
+        # Another plan would replay other batches: the step count would mean nothing.
+        raise FileExistsError(f"the training groups rebuilt in {run} differ from those the "
+                              f"committed checkpoint was trained on; rebuild its --extra "
+                              f"file ({cfg.extra}) with the same commands first")
     model = build(Path(cfg.base), cfg.layers)
     if cfg.init:
         load_into(model, Path(cfg.init))
