@@ -11,29 +11,32 @@ from scipy.optimize import minimize
 Group = tuple[np.ndarray, np.ndarray]
 
 
-def conditional_logit(groups: Sequence[Group], w0: np.ndarray, l2: float) -> np.ndarray:
+def conditional_logit(groups: Sequence[Group], w0: np.ndarray, l2: float,
+                      weights: Sequence[float] | None = None) -> np.ndarray:
     """Weights that put each group's softmax mass on its right candidates.
 
     Minimises, over the groups with a right candidate, the mean of -log(the probability the
     softmax of `features @ w` gives the right ones together) plus `l2 * |w|^2`. Any right
     candidate will do: a sentence that holds the gold, a section the answer is in.
+    `weights` weigh the groups in that mean (default: all alike).
     """
-    usable = [(x, y) for x, y in groups if y.any()]
+    each = [1.0] * len(groups) if weights is None else list(weights)
+    usable = [(x, y, c) for (x, y), c in zip(groups, each, strict=True) if y.any()]
     if not usable:
         return np.asarray(w0, dtype=np.float64)
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = 0.0, np.zeros_like(w)
-        for x, y in usable:
+        for x, y, c in usable:
             z = x @ w
             z -= z.max()
             p = np.exp(z)
             p /= p.sum()
             right = p * y
             mass = right.sum()
-            total -= float(np.log(mass + 1e-12))
-            grad += x.T @ (p - right / (mass + 1e-12))
-        n = len(usable)
+            total -= c * float(np.log(mass + 1e-12))
+            grad += c * (x.T @ (p - right / (mass + 1e-12)))
+        n = sum(c for _, _, c in usable)
         return total / n + l2 * float(w @ w), grad / n + 2 * l2 * w
 
     return np.asarray(minimize(loss, np.asarray(w0, dtype=np.float64), jac=True,

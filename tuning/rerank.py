@@ -1,6 +1,7 @@
 """Fit the section rerank on labelled question sets, and measure its depth and features.
 
-    python -m tuning.rerank SAMPLE.jsonl@INDEX CORPUS.jsonl@INDEX [--depth N ...] [--write]
+    python -m tuning.rerank SAMPLE.jsonl@INDEX CORPUS.jsonl@INDEX [--also SET@INDEX ...]
+                           [--depth N ...] [--ablate] [--write]
 
 Each answerable question with a gold section or page gives a group: the sections that fused
 retrieval finds at the given depth, labelled by whether they match the gold (the bench's own
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ DEPTHS = (10, 20, 30)
 class Group:
     features: np.ndarray  # sections x SECTION_FEATURE_NAMES, in fused order
     relevant: np.ndarray  # bool per section
+    weight: float = 1.0  # its weight in the fit
 
 
 def groups(engine: Engine, sources: dict[str, str], path: Path, depth: int) -> list[Group]:
@@ -57,8 +59,9 @@ def fit(train: list[Group], columns: list[int]) -> np.ndarray:
     w0 = np.zeros(len(columns))
     if 0 in columns:
         w0[columns.index(0)] = 1.0  # start from the fused order
-    return conditional_logit([(g.features[:, columns], g.relevant) for g in train
-                              if len(g.relevant) > 1], w0, L2)
+    kept = [g for g in train if len(g.relevant) > 1]
+    return conditional_logit([(g.features[:, columns], g.relevant) for g in kept], w0, L2,
+                             [g.weight for g in kept])
 
 
 def ranks(group: Group, scores: np.ndarray | None) -> int:
@@ -79,12 +82,17 @@ def summary(found: list[int], depth: int) -> dict[str, float]:
     }
 
 
-def cross_validate(all_groups: list[Group], folds: int, columns: list[int]) -> list[int]:
+def cross_validate(all_groups: list[Group], folds: int, columns: list[int],
+                   always: list[Group] | None = None) -> list[int]:
+    """Each group's rank of its first right section under weights fitted without its fold;
+    `always` is in every fold's fit and scored in none, so the folds of `all_groups` are
+    the same with it and without it."""
     rng = np.random.default_rng(0)
     fold_of = rng.permutation(len(all_groups)) % folds
     found = [0] * len(all_groups)
     for k in range(folds):
-        w = fit([g for g, f in zip(all_groups, fold_of, strict=True) if f != k], columns)
+        w = fit([g for g, f in zip(all_groups, fold_of, strict=True) if f != k]
+                + (always or []), columns)
         for i, g in enumerate(all_groups):
             if fold_of[i] == k:
                 found[i] = ranks(g, g.features[:, columns] @ w)
@@ -96,13 +104,18 @@ def main() -> None:
     parser.add_argument("sets", nargs="+", help="question sets, each SET.jsonl@INDEX_DIR")
     parser.add_argument("--depth", type=int, nargs="*", default=list(DEPTHS),
                         help="retrieval depths to compare; the best by CV is written")
+    parser.add_argument("--also", nargs="*", default=[], metavar="SET.jsonl@INDEX_DIR",
+                        help="sets fitted on in every fold but never scored (the train-site "
+                             "FAQ set of tuning.faq_set): the figures stay those of SETS")
+    parser.add_argument("--also-weight", type=float, default=1.0,
+                        help="the weight of each --also question in the fit (1: as one of SETS)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--ablate", action="store_true", help="refit without each feature")
     parser.add_argument("--write", action="store_true", help=f"write {RERANK_FILE.name}")
     args = parser.parse_args()
     engines: dict[str, tuple[Engine, dict[str, str]]] = {}
-    specs = []
-    for spec in args.sets:
+
+    def spec_of(spec: str) -> tuple[Path, Engine, dict[str, str]]:
         path, _, index = spec.partition("@")
         if not index:
             parser.error(f"{spec}: give SET.jsonl@INDEX_DIR")
@@ -111,33 +124,48 @@ def main() -> None:
         if index not in engines:
             engines[index] = (Engine.load(Path(index), reader=None, reranker=FusionOrder()),
                               {p.url: p.source for p in read_pages(Path(index))})
-        specs.append((Path(path), *engines[index]))
+        return (Path(path), *engines[index])
+
+    specs = [spec_of(s) for s in args.sets]
+    also = [spec_of(s) for s in args.also]
     every = list(range(len(SECTION_FEATURE_NAMES)))
-    best: tuple[float, int, list[Group]] | None = None
+    best: tuple[float, int, list[Group], list[Group]] | None = None
     for depth in args.depth:
-        all_groups = [g for path, engine, sources in specs
-                      for g in groups(engine, sources, path, depth)]
+        by_set = [(path.name, groups(engine, sources, path, depth))
+                  for path, engine, sources in specs]
+        all_groups = [g for _, gs in by_set for g in gs]
+        extra = [replace(g, weight=args.also_weight) for path, engine, sources in also
+                 for g in groups(engine, sources, path, depth)]
+        found = cross_validate(all_groups, args.folds, every, extra)
         fused = summary([ranks(g, None) for g in all_groups], depth)
-        cv = summary(cross_validate(all_groups, args.folds, every), depth)
-        print(f"depth {depth}: {len(all_groups)} questions; fused order {json.dumps(fused)}")
+        cv = summary(found, depth)
+        print(f"depth {depth}: {len(all_groups)} questions (+{len(extra)} fitted on only); "
+              f"fused order {json.dumps(fused)}")
         print(f"depth {depth}: reranked, {args.folds}-fold cross-validated {json.dumps(cv)}")
+        at = 0
+        for name, gs in by_set:
+            mine, at = found[at:at + len(gs)], at + len(gs)
+            print(f"  {name} ({len(gs)}): fused "
+                  f"{json.dumps(summary([ranks(g, None) for g in gs], depth))}; "
+                  f"cross-validated {json.dumps(summary(mine, depth))}")
         score = cv["mrr@5"] + cv["hit@5"]
         if best is None or score > best[0]:
-            best = (score, depth, all_groups)
+            best = (score, depth, all_groups, extra)
     assert best is not None
-    _, depth, all_groups = best
+    _, depth, all_groups, extra = best
     if args.ablate:
         for i, name in enumerate(SECTION_FEATURE_NAMES):
             cols = [c for c in every if c != i]
-            cv = summary(cross_validate(all_groups, args.folds, cols), depth)
+            cv = summary(cross_validate(all_groups, args.folds, cols, extra), depth)
             print(f"without {name:14s} {json.dumps(cv)}")
-    w = fit(all_groups, every)
+    w = fit(all_groups + extra, every)
     weights = {f: round(float(x), 6) for f, x in zip(SECTION_FEATURE_NAMES, w, strict=True)}
     print(f"depth {depth}, weights fitted on all: {json.dumps(weights)}")
     if args.write:
         RERANK_FILE.write_text(json.dumps({
             "depth": depth, "weights": weights, "l2": L2,
-            "fitted_on": [p.name for p, _, _ in specs],
+            "fitted_on": [p.name for p, _, _ in specs + also],
+            **({"also_weight": args.also_weight} if also else {}),
         }, indent=2) + "\n")
         print(f"wrote {RERANK_FILE}")
 

@@ -35,6 +35,30 @@ def test_conditional_logit_finds_the_feature_that_marks_the_right_candidate() ->
     assert sum(picked) >= 0.9 * len(groups)
 
 
+def test_conditional_logit_weighs_groups() -> None:
+    """Groups of weight 0 change nothing; weighted groups pull the fit their way."""
+    rng = np.random.default_rng(2)
+
+    def groups(column: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        out = []
+        for _ in range(40):
+            x = rng.normal(size=(5, 2))
+            right = np.zeros(5, dtype=bool)
+            right[int(np.argmax(x[:, column]))] = True
+            out.append((x, right))
+        return out
+
+    first, second = groups(0), groups(1)
+    alone = conditional_logit(first, np.zeros(2), l2=0.01)
+    ignored = conditional_logit(first + second, np.zeros(2), l2=0.01, weights=[1.0] * 40
+                                + [0.0] * 40)
+    assert np.allclose(alone, ignored, atol=1e-4)
+    light = conditional_logit(first + second, np.zeros(2), l2=0.01, weights=[1.0] * 40
+                              + [0.25] * 40)
+    even = conditional_logit(first + second, np.zeros(2), l2=0.01)
+    assert light[0] / light[1] > even[0] / even[1] > 0
+
+
 def test_logistic_applies_to_raw_features() -> None:
     rng = np.random.default_rng(1)
     x = np.column_stack([rng.normal(5, 2, 400), rng.normal(size=400)])
