@@ -15,8 +15,8 @@ from retriever.records import Hit
 # The answer's own features: its score, its lead over the best sentence of another section,
 # and the sentence features that say most about whether it answers at all.
 CONFIDENCE_FEATURES = ("score", "margin", "sentence_sim", "chunk_sim", "sentence_lex",
-                       "chunk_cov", "type_ok", "missing_idf", "oov", "focus_lex", "caption",
-                       "expands", "numbers_missing", "tense_ok")
+                       "chunk_cov", "type_ok", "type_exact", "missing_idf", "oov", "focus_lex",
+                       "caption", "expands", "numbers_missing", "tense_ok")
 READER = "reader"  # the reader's logit, a sentence feature of the reader stage
 READER_SENTENCE_FEATURES = (*SENTENCE_FEATURE_NAMES, READER)
 # "reader": the chosen sentence's logit; "reader_margin": its lead over the best other one.

@@ -152,6 +152,15 @@ def type_ok_(ctx: QuestionContext, g: Group) -> Column:
     return np.array([type_ok(ctx.cues.wanted, t) for t in g.sentences()])
 
 
+def type_exact(ctx: QuestionContext, g: Group) -> Column:
+    """1 unless the question names a kind of answer (a phone number, an e-mail address, a
+    sum, an address, a place, a named organisation; retriever.answer_type) that the
+    sentence lacks."""
+    if not ctx.cues.kinds:
+        return 1.0
+    return np.array([type_ok(ctx.cues.kinds, t) for t in g.sentences()])
+
+
 def missing_idf(ctx: QuestionContext, g: Group) -> Column:
     """Rarest question term absent from the section, as a share of the rarest."""
     return g.each([s.missing_idf for s in g.sections])
@@ -216,6 +225,7 @@ SENTENCE_FEATURES: dict[str, Feature] = {
     "bm25": bm25,
     "short": short,
     "type_ok": type_ok_,
+    "type_exact": type_exact,
     "missing_idf": missing_idf,
     "oov": oov,
     "focus_lex": focus_lex,

@@ -5,39 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# Month names as pages write them: capitalised, whole words ("Dec 2023", "March"), so that
-# "declarations" or "market" are not dates.
-_MONTHS = (r"(?-i:(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?"
-           r"|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b)")
-# A count is a number that is not a bare year: "Established in 2021" does not say how many.
-_COUNT = (r"(?:\$|%|\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven"
-          r"|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million"
-          r"|billion|half|third|quarter|percent|per cent|free|no charge)\b)")
-_FREQUENCY = (r"\b(?:annual(?:ly)?|yearly|biennial(?:ly)?|biannual(?:ly)?|quarterly|monthly"
-              r"|weekly|daily|hourly|every|each (?:year|month|week|day)|once|twice|times a"
-              r"|regularly|per (?:year|month|week|day))\b")
-
-_DATE = re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b{_MONTHS}|\b\d{{1,2}}(?:st|nd|rd|th)\b"
-                   r"|\b\d{1,2}(?:[.:]\d\d)?\s?(?:am|pm)\b"
-                   r"|\b(?:annual|yearly|monthly|weekly|daily|today|since)\b", re.I)
-_CONTACT = re.compile(r"@|\+65|\b\d{4}\s?\d{4}\b|\b(?:contact|form|email|e-mail|call|write)\b",
-                      re.I)
-
-# (what the question asks for, what a sentence must hold to give it)
-_ANSWER_TYPES = (
-    (re.compile(r"^\s*when\b|\bwhat (?:year|date|month|time)\b|\bsince when\b|\bhow long ago\b"
-                r"|\bin (?:what|which) year\b", re.I), _DATE),
-    (re.compile(r"\bhow (?:many|much)\b|\bwhat (?:percentage|number)\b"
-                r"|\b(?:cost|price|fee|fees)\b", re.I),
-     re.compile(_COUNT, re.I)),
-    (re.compile(r"\bhow (?:often|frequently)\b", re.I), re.compile(_FREQUENCY, re.I)),
-    (re.compile(r"\bhow long\b(?! ago)", re.I),
-     re.compile(_COUNT + r"|\b(?:minutes?|hours?|days?|weeks?|months?|years?)\b", re.I)),
-    # "reach net zero" and "call for help" ask for no address; "call us", "reach out" do.
-    (re.compile(r"\b(?:e-?mail|phone|hotline|contact)\b"
-                r"|\b(?:call|reach)\s+(?:out|you|them|us|govtech|the\s+\w+\s+team)\b", re.I),
-     _CONTACT),
-)
+from retriever.answer_type import PERSON_OR_ORG, PLACE, AnswerType, asked, asked_broadly, holds
 
 _LIST_QUESTION = re.compile(
     # which countries / what devices, but not "what does", "what was", "what is its status"
@@ -66,7 +34,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z']*|&")
 class Cues:
     """What one question asks for, computed once per question."""
 
-    wanted: list[re.Pattern[str]] = field(default_factory=list)
+    wanted: list[AnswerType] = field(default_factory=list)  # broad types (type_ok)
+    kinds: list[AnswerType] = field(default_factory=list)  # named types (type_exact)
     acronyms: list[str] = field(default_factory=list)  # only for "what does X stand for?"
     numbers: list[str] = field(default_factory=list)  # years and figures the question names
     future: bool = False
@@ -79,27 +48,30 @@ def read_question(question: str) -> Cues:
             # "Open-RMF" asks for RMF's words; lower-case letters inside (GovTech) are kept.
             acronyms.append(token.upper())
     return Cues(
-        wanted=_wanted(question),
+        wanted=asked_broadly(question),
+        kinds=_kinds(question),
         acronyms=acronyms,
         numbers=[n.replace(",", "") for n in _NUMBER.findall(question)],
         future=bool(_FUTURE_QUESTION.search(question)),
     )
 
 
-def _wanted(question: str) -> list[re.Pattern[str]]:
-    wanted = [gives for asks, gives in _ANSWER_TYPES if asks.search(question)]
-    # "until what time can I call?" asks for hours, not a phone number.
-    if _DATE in wanted:
-        wanted = [w for w in wanted if w is not _CONTACT]
-    return wanted
+def _kinds(question: str) -> list[AnswerType]:
+    kinds = asked(question)
+    if is_list_question(question):
+        # A list's lead-in names the kind ("we work with these agencies:"), its items the
+        # members: the chosen sentence is the lead-in, so names are not asked of it.
+        kinds = [k for k in kinds if k not in (PLACE, PERSON_OR_ORG)]
+    return kinds
 
 
 def is_list_question(question: str) -> bool:
     return bool(_LIST_QUESTION.search(question))
 
 
-def type_ok(wanted: list[re.Pattern[str]], sentence: str) -> float:
-    return 1.0 if all(gives.search(sentence) for gives in wanted) else 0.0
+def type_ok(wanted: list[AnswerType], sentence: str) -> float:
+    """1 if the sentence holds an answer of every type the question asks for."""
+    return 1.0 if holds(wanted, sentence) else 0.0
 
 
 def expands(acronyms: list[str], sentence: str) -> float:
