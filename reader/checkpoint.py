@@ -25,6 +25,7 @@ def save(model: CrossEncoder, path: Path, metadata: dict[str, str] | None = None
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     save_file(tensors, str(tmp), metadata=metadata or {})
+    tmp.chmod(0o644)  # committed and shared, not private
     tmp.replace(path)
 
 
