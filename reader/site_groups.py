@@ -8,11 +8,11 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from isomer.faq import MASK
 from reader.data import Group
 from retriever.reader import candidate_text
 
 KINDS = ("faq", "unanswerable", "squad2-unanswerable")
-MASK = "Question"  # a masked FAQ heading (isomer.faq.MASK), which says nothing to read under
 
 
 def _title(path: str) -> str:
