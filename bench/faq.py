@@ -21,20 +21,25 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import zlib
 from pathlib import Path
 from typing import Any
 
 from bench.questions import Question
-from ingest.records import Page
-from isomer.faq import PAIRS, find, items_of, mask, norm, questions_file, read_pairs, repo_of
+from isomer.faq import (
+    PAIRS,
+    find,
+    items_of,
+    mask,
+    norm,
+    questions_file,
+    read_pairs,
+    repo_of,
+    without_folds,
+    write_without,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SITES = REPO / "bench" / "sites" / "dev-sites.yml"
-
-
-def fold_of(page: Page, folds: int) -> int:
-    return zlib.crc32(page.url.encode()) % folds
 
 
 def run_set(path: Path, index: Path, out: Path, mode: str) -> dict[str, Any]:
@@ -88,16 +93,9 @@ def main() -> None:
                      args.out / "masked", args.mode)
     summary: dict[str, Any] = {"kept": len(items), "left_out": dict(left), "masked": masked}
     removed: list[dict[str, Any]] = []
-    for k in range(args.folds):
-        gone = {i.page.url for i in items if fold_of(i.page, args.folds) == k}
-        fold_items = [i for i in items if i.page.url in gone]
-        if not fold_items:
-            continue
-        index = args.out / f"index-without-{k}"
-        shutil.rmtree(index, ignore_errors=True)
-        shutil.copytree(masked_index, index, symlinks=True)  # its vectors are reused
-        write_index(index, [p for p in result.pages if p.url not in gone],
-                    [c for c in chunks if c.page_url not in gone], model=args.model)
+    for k, gone, fold_items in without_folds(items, args.folds):
+        index = write_without(args.out / f"index-without-{k}", masked_index, result.pages,
+                              chunks, gone, model=args.model)
         path = questions_file(args.out / f"faq-without-{k}.jsonl", fold_items, False)
         overall = run_set(path, index, args.out / f"without-{k}", args.mode)
         removed.append({"questions": overall["questions"],

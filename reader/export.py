@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from reader.model import CrossEncoder
-from reader.train import load_trained
+from reader.train import TrainConfig
 from retriever.embedder import quantize_int8, sha256_file
 from retriever.reader import CARD_FILE, MODEL_FILE, OnnxReader
 
@@ -46,14 +46,16 @@ def torch_scores(model: CrossEncoder, tokenizer, pairs: list[tuple[str, str]],  
         return model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"]).numpy()
 
 
-def export(run: Path, out: Path, version: str,
-           check: list[tuple[str, list[str]]]) -> dict[str, object]:
-    """Write the reader folder `out` from the last checkpoint of `run`. The card records, on
-    the `check` groups (a question and its candidates), the largest difference between the
-    int8 ONNX logits and torch's, and how often both pick the same top candidate."""
+def export(model: CrossEncoder, cfg: TrainConfig, info: dict[str, object], out: Path,
+           version: str, check: list[tuple[str, list[str]]]) -> dict[str, object]:
+    """Write the reader folder `out` from a trained `model` (its training `cfg` and progress
+    `info`). The card records, on the `check` groups (a question and its candidates), the
+    largest difference between the int8 ONNX logits and torch's, and how often both pick
+    the same top candidate."""
+    from dataclasses import asdict
+
     from transformers import AutoTokenizer
 
-    model, cfg, info = load_trained(run)
     tokenizer = AutoTokenizer.from_pretrained(cfg.base)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +64,7 @@ def export(run: Path, out: Path, version: str,
         _to_onnx(model, tokenizer, tmp / FP32_FILE)
         quantize_int8(tmp / FP32_FILE, tmp / MODEL_FILE)
         tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
-        training = json.loads((Path(run) / "config.json").read_text())
+        training = asdict(cfg)
         training.pop("squad", None)
         training.pop("base", None)
         training.pop("extra", None)

@@ -291,6 +291,17 @@ def load_trained(run: Path) -> tuple[CrossEncoder, TrainConfig, dict[str, object
     return model, cfg, info
 
 
+def load_checkpoint(path: Path, base: str) -> tuple[CrossEncoder, TrainConfig, dict[str, object]]:
+    """The model from a committed checkpoint (`govqa reader save`), with the config and
+    progress its card records; `base` is where the pinned base model is installed here."""
+    card = json.loads(Path(path).with_suffix(".json").read_text())
+    cfg = TrainConfig(**{**card["config"], "base": base})
+    model = build(Path(base), cfg.layers)
+    load_into(model, Path(path))
+    model.eval()
+    return model, cfg, {k: card[k] for k in ("steps", "pairs", "seconds")}
+
+
 class _Progress:
     """A rich progress bar with the running loss and pairs/s, or nothing off a terminal."""
 

@@ -31,7 +31,7 @@ import numpy as np
 from bench.metrics import answer_correct, normalize_answer
 from bench.questions import Question, load_questions
 from retriever.calibration import CALIBRATION_FILE, READER_CALIBRATION_FILE, Calibration
-from retriever.confidence import confidence
+from retriever.confidence import READER, confidence
 from retriever.context import QuestionContext
 from retriever.engine import Engine
 from retriever.extract import best_span
@@ -44,6 +44,7 @@ from tuning.fit import conditional_logit, logistic
 L2 = 0.2  # chosen by the cross-validated figures (0.01, 0.05, 0.2, 0.5 tried)
 MAX_FALSE_ABSTAIN = 0.05
 TOP_K = (4, 6, 8, 12)  # how many sentences the reader may read: chosen by cross-validation
+READER_OWN = frozenset({READER, "reader_margin"})  # never shrunk by --feature-l2
 
 
 # Each question set is asked of the index it belongs to (the sample set of the sample page's
@@ -177,40 +178,51 @@ def _split(batch: Batch, folds: int, seed: int) -> list[tuple[Batch, Batch]]:
 
 
 def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
-                   top_k: int | None = None, seed: int = 0) -> dict[str, float]:
+                   top_k: int | None = None, seed: int = 0,
+                   feature_l2: float = 1.0) -> dict[str, float]:
     """Every question scored by a calibration fitted without it: `folds` shuffled folds,
     each set split alike, so no figure rests on a question the weights have seen."""
     parts = []
     for train, test in _split(batch, folds, seed):
-        parts.append(verdicts(test, fit(train, reader, top_k)))
+        parts.append(verdicts(test, fit(train, reader, top_k, feature_l2)))
     answered, right, answerable = (np.concatenate(a) for a in zip(*parts, strict=True))
     return summarise(answered, right, answerable)
 
 
-def fit(batch: Batch, reader: MemoReader | None = None, top_k: int | None = None) -> Scorer:
-    """The feature scorer fitted on `batch`; with a reader, the reader stage over it."""
+def fit(batch: Batch, reader: MemoReader | None = None, top_k: int | None = None,
+        feature_l2: float = 1.0) -> Scorer:
+    """The feature scorer fitted on `batch`; with a reader, the reader stage over it, its
+    features' penalty `feature_l2` times the reader's (large: the reader chooses and the
+    features only break near-ties)."""
     feature = FeatureScorer(Calibration())
     _fit_into(feature, batch)
     if reader is None:
         return feature
     stage = ReaderScorer(reader, Calibration(mode="reader", reader_sha256=reader.info.sha256,
                                              top_k=top_k or 8), feature, top_k=top_k or 8)
-    _fit_into(stage, batch)
+    _fit_into(stage, batch, feature_l2)
     return stage
 
 
-def _fit_into(scorer: Scorer, batch: Batch) -> None:
+def _penalty(names: tuple[str, ...], feature_l2: float) -> np.ndarray:
+    """L2 per weight: the reader's own (its logit and its lead) at L2, the rest scaled."""
+    return np.array([L2 if n in READER_OWN else L2 * feature_l2 for n in names])
+
+
+def _fit_into(scorer: Scorer, batch: Batch, feature_l2: float = 1.0) -> None:
     cal = scorer.calibration
     w0 = Calibration().weights_for(scorer.features)
     if "reader" in scorer.features:
         w0[scorer.features.index("reader")] = 1.0
     groups = _sentence_groups(batch, scorer)
     # The penalty weighs as much as one question's log-loss, however many are fitted.
-    weights = conditional_logit(groups, w0, L2 / max(1, len(groups)))
+    weights = conditional_logit(groups, w0,
+                                _penalty(scorer.features, feature_l2) / max(1, len(groups)))
     cal.sentence_weights = dict(zip(scorer.features, map(float, weights), strict=True))
     cal.window_delta, cal.window_sentences = choose_window(batch, scorer)
     feats, right, answerable = _answers(batch, scorer)
-    bias, w = logistic(_matrix(feats, scorer.confidence_features), right.astype(float), L2)
+    bias, w = logistic(_matrix(feats, scorer.confidence_features), right.astype(float),
+                       _penalty(scorer.confidence_features, feature_l2))
     cal.conf_bias = bias
     cal.conf_weights = dict(zip(scorer.confidence_features, map(float, w), strict=True))
     conf = np.array([confidence(f, cal) for f in feats])
@@ -258,6 +270,9 @@ def main() -> None:
                         help=f"fit the reader stage, with this reader folder ({READER_DIR})")
     parser.add_argument("--top-k", type=int, default=None,
                         help=f"sentences the reader reads (default: best of {TOP_K} by CV)")
+    parser.add_argument("--feature-l2", type=float, default=1.0, metavar="X",
+                        help="reader stage: the features' L2 penalty, X times the reader's; "
+                             "large X puts the reader first (default 1)")
     parser.add_argument("--write", action="store_true", help="write the calibration file")
     args = parser.parse_args()
     engines: dict[Path, Engine] = {}
@@ -276,7 +291,8 @@ def main() -> None:
     reader = MemoReader(OnnxReader(args.reader)) if args.reader else None
     top_k = args.top_k
     if reader is not None and args.folds > 1 and top_k is None:
-        by_k = {k: cross_validate(everything, args.folds, reader, k) for k in TOP_K}
+        by_k = {k: cross_validate(everything, args.folds, reader, k,
+                                  feature_l2=args.feature_l2) for k in TOP_K}
         for k, cv in by_k.items():
             print(f"top_k {k:2d}: {args.folds}-fold cross-validated {json.dumps(cv)}")
         # Right answers plus right abstentions, as the threshold is chosen.
@@ -284,12 +300,14 @@ def main() -> None:
                     + by_k[k]["abstained_unanswerable"] * 0.5)
     if len(sets) > 1:
         for name, pair in sets.items():
-            scorer = fit([p for other, p in sets.items() if other != name], reader, top_k)
+            scorer = fit([p for other, p in sets.items() if other != name], reader, top_k,
+                         args.feature_l2)
             print(f"held out {name}: {json.dumps(summarise(*verdicts([pair], scorer)))}")
     if args.folds > 1:
-        cv = cross_validate(everything, args.folds, reader, top_k)
+        cv = cross_validate(everything, args.folds, reader, top_k,
+                            feature_l2=args.feature_l2)
         print(f"{args.folds}-fold cross-validated, all sets: {json.dumps(cv)}")
-    scorer = fit(everything, reader, top_k)
+    scorer = fit(everything, reader, top_k, args.feature_l2)
     cal = scorer.calibration
     cal.fitted_on = sorted(sets)
     for name, pair in sets.items():

@@ -2,6 +2,7 @@
 fit the section rerank on beside the bundled sets.
 
     python -m tuning.faq_set [--out var/tune/train-faq] [--min-pairs 10] [--max-pages 400]
+                             [--without-folds K]
 
 The `train` sites of `../shared/train/isomer` with at least `--min-pairs` kept FAQ pairs
 (`isomer.faq.keep`) and at most `--max-pages` pages (the two 1,200-page business-guide sites
@@ -10,6 +11,10 @@ own, with every kept question heading masked as in `python -m bench.faq`; the qu
 each with its answer page as the gold, are written beside it as `faq.jsonl`. Then
 
     python -m tuning.rerank ... var/tune/train-faq/faq.jsonl@var/tune/train-faq/index
+
+With `--without-folds K`, the answer pages are split into K groups (as `python -m bench.faq`
+does for the dev sites) and each group's questions are asked again of an index without
+them: on-topic questions the pages no longer answer, for fitting the confidence to abstain.
 
 No `dev` site is read: `keep` refuses their pairs and only `train` repositories are listed.
 """
@@ -34,6 +39,8 @@ from isomer.faq import (
     norm,
     questions_file,
     read_pairs,
+    without_folds,
+    write_without,
 )
 from retriever.index import write_index
 from tuning.groups import BLIND_SETS, blind_questions, qnorm
@@ -55,9 +62,12 @@ def chosen(isomer: Path, pairs: list[dict[str, object]], min_pairs: int,
 
 
 def build(isomer: Path, out: Path, min_pairs: int = 10, max_pages: int = 400,
-          blind: Iterable[Path] = BLIND_SETS) -> tuple[list[str], list[Item], Counter[str]]:
-    """Write `out/index` and `out/faq.jsonl`; return the sites, the questions, and the pairs
-    left out by reason. A question of a blind set is left out wherever it turns up."""
+          blind: Iterable[Path] = BLIND_SETS, folds: int = 0
+          ) -> tuple[list[str], list[Item], Counter[str]]:
+    """Write `out/index` and `out/faq.jsonl`, and with `folds`, per group of answer pages
+    `out/index-without-K` and its now unanswerable `out/faq-without-K.jsonl`; return the
+    sites, the questions, and the pairs left out by reason. A question of a blind set is
+    left out wherever it turns up."""
     pairs = read_pairs(isomer / "faq_pairs.jsonl")
     repos = chosen(isomer, pairs, min_pairs, max_pages)
     bases = {repo: f"https://{repo.split('/')[-1]}.train.invalid" for repo in repos}
@@ -73,6 +83,9 @@ def build(isomer: Path, out: Path, min_pairs: int = 10, max_pages: int = 400,
     out.mkdir(parents=True, exist_ok=True)
     write_index(out / "index", result.pages, chunks)
     questions_file(out / "faq.jsonl", items, True)
+    for k, gone, fold_items in without_folds(items, folds):
+        write_without(out / f"index-without-{k}", out / "index", result.pages, chunks, gone)
+        questions_file(out / f"faq-without-{k}.jsonl", fold_items, False)
     return repos, items, left
 
 
@@ -81,8 +94,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "var" / "tune" / "train-faq")
     parser.add_argument("--min-pairs", type=int, default=10)
     parser.add_argument("--max-pages", type=int, default=400)
+    parser.add_argument("--without-folds", type=int, default=0, metavar="K",
+                        help="also write K indexes, each without a K-th of the answer pages, "
+                             "and their questions as unanswerable (faq-without-K.jsonl)")
     args = parser.parse_args()
-    repos, items, left = build(ISOMER, args.out, args.min_pairs, args.max_pages)
+    repos, items, left = build(ISOMER, args.out, args.min_pairs, args.max_pages,
+                               folds=args.without_folds)
     print(f"{len(repos)} train sites; {len(items)} FAQ questions written to "
           f"{args.out / 'faq.jsonl'}, their index to {args.out / 'index'}; left out: "
           f"{dict(left)}")

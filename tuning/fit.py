@@ -11,12 +11,13 @@ from scipy.optimize import minimize
 Group = tuple[np.ndarray, np.ndarray]
 
 
-def conditional_logit(groups: Sequence[Group], w0: np.ndarray, l2: float,
+def conditional_logit(groups: Sequence[Group], w0: np.ndarray, l2: float | np.ndarray,
                       weights: Sequence[float] | None = None) -> np.ndarray:
     """Weights that put each group's softmax mass on its right candidates.
 
     Minimises, over the groups with a right candidate, the mean of -log(the probability the
-    softmax of `features @ w` gives the right ones together) plus `l2 * |w|^2`. Any right
+    softmax of `features @ w` gives the right ones together) plus `sum(l2 * w^2)` (`l2`: one
+    penalty for all, or one per feature). Any right
     candidate will do: a sentence that holds the gold, a section the answer is in.
     `weights` weigh the groups in that mean (default: all alike).
     """
@@ -37,15 +38,16 @@ def conditional_logit(groups: Sequence[Group], w0: np.ndarray, l2: float,
             total -= c * float(np.log(mass + 1e-12))
             grad += c * (x.T @ (p - right / (mass + 1e-12)))
         n = sum(c for _, _, c in usable)
-        return total / n + l2 * float(w @ w), grad / n + 2 * l2 * w
+        return total / n + float((l2 * w) @ w), grad / n + 2 * l2 * w
 
     return np.asarray(minimize(loss, np.asarray(w0, dtype=np.float64), jac=True,
                                method="L-BFGS-B").x)
 
 
-def logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[float, np.ndarray]:
+def logistic(x: np.ndarray, y: np.ndarray, l2: float | np.ndarray) -> tuple[float, np.ndarray]:
     """(bias, weights) of an L2-regularised logistic regression of y on x, fitted on
-    standardised features and folded back, so that it applies to raw features."""
+    standardised features and folded back, so that it applies to raw features. `l2`: one
+    penalty for all weights, or one per feature."""
     mu, sd = x.mean(0), x.std(0) + 1e-9
     xs = np.hstack([np.ones((len(x), 1)), (x - mu) / sd])
 
@@ -53,7 +55,8 @@ def logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[float, np.ndarray
         z = xs @ w
         p = 1 / (1 + np.exp(-z))
         eps = 1e-12
-        total = -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + l2 * w[1:] @ w[1:]
+        total = (-np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))
+                 + float((l2 * w[1:]) @ w[1:]))
         grad = xs.T @ (p - y) / len(y)
         grad[1:] += 2 * l2 * w[1:]
         return float(total), grad

@@ -26,7 +26,7 @@ def tiny_reader(squad_slice: Path, tmp_path_factory: pytest.TempPathFactory
     """One training step on the slice, exported: (run folder, reader folder, card)."""
     from reader.export import export
     from reader.selection import load_items
-    from reader.train import TrainConfig, train
+    from reader.train import TrainConfig, load_trained, train
     from retriever.embedder import resolve_model
 
     root = tmp_path_factory.mktemp("reader")
@@ -34,7 +34,7 @@ def tiny_reader(squad_slice: Path, tmp_path_factory: pytest.TempPathFactory
                       batch_questions=4, layers=2, max_length=48)
     train(root / "run", cfg, max_steps=1, progress=False, threads=1)
     items = load_items(squad_slice, limit=6, seed=0)
-    card = export(root / "run", root / "reader", "test",
+    card = export(*load_trained(root / "run"), root / "reader", "test",
                   [(i.question, i.candidates) for i in items])
     return root / "run", root / "reader", card
 

@@ -93,3 +93,31 @@ def test_v1_weights_read_back_from_its_int8_file_score_as_it_does(shared_dir: Pa
         diffs.append(float(np.abs(got - want).max()))
     assert agree >= 36, (agree, max(diffs))
     assert float(np.median(diffs)) < 0.5
+
+
+def test_a_committed_checkpoint_exports_to_the_reader_its_run_exports(
+        run_cli, tiny_reader, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from retriever.reader import OnnxReader
+
+    run, exported, _ = tiny_reader
+    saved = tmp_path / "reader.safetensors"
+    rc, _, err = run_cli("reader", "save", "--run", run, "--out", saved, "--check", "0")
+    assert rc == 0, err
+    rc, out, err = run_cli("reader", "export", "--checkpoint", saved, "--out",
+                           tmp_path / "reader-c", "--version", "c", "--check", "2")
+    assert rc == 0, err
+    card = json.loads((tmp_path / "reader-c" / "reader.json").read_text())
+    assert card["version"] == "c" and card["trained"]["steps"] == 1
+    question = "Which NFL team represented the AFC at Super Bowl 50?"
+    candidates = ["Super Bowl 50: The Denver Broncos defeated the Carolina Panthers.",
+                  "Super Bowl 50: The game was played in Santa Clara, California.",
+                  "Super Bowl 50: It was the 50th Super Bowl."]
+    from_run = OnnxReader(exported).score(question, candidates)
+    from_checkpoint = OnnxReader(tmp_path / "reader-c").score(question, candidates)
+    # fp16 weights, then int8 again: close to the run's own export, not bit-equal.
+    assert np.abs(from_run - from_checkpoint).max() < 0.1
+
+
+def test_export_of_a_missing_checkpoint_is_one_line(run_cli, tmp_path: Path) -> None:
+    rc, _, err = run_cli("reader", "export", "--checkpoint", tmp_path / "none.safetensors")
+    assert rc != 0 and "no checkpoint and card" in err and "Traceback" not in err

@@ -59,6 +59,29 @@ def test_conditional_logit_weighs_groups() -> None:
     assert light[0] / light[1] > even[0] / even[1] > 0
 
 
+def test_a_per_feature_penalty_shrinks_only_the_features_it_names() -> None:
+    """Both columns mark the right candidate; a heavy penalty on one hands the choice to the
+    other (how `tuning.calibrate --feature-l2` puts the reader first)."""
+    rng = np.random.default_rng(3)
+    groups = []
+    for _ in range(60):
+        x = rng.normal(size=(5, 2))
+        x[:, 1] = x[:, 0] + 0.3 * rng.normal(size=5)
+        right = np.zeros(5, dtype=bool)
+        right[int(np.argmax(x[:, 0] + x[:, 1]))] = True
+        groups.append((x, right))
+    even = conditional_logit(groups, np.zeros(2), l2=0.01)
+    first = conditional_logit(groups, np.zeros(2), l2=np.array([0.01, 10.0]))
+    assert even[1] > 0.5 * even[0] > 0
+    assert first[0] > even[0] and abs(first[1]) < 0.1 * first[0]
+    x = rng.normal(size=(400, 2))
+    y = (x[:, 0] + x[:, 1] > 0).astype(float)
+    _, both = logistic(x, y, l2=0.001)
+    _, one = logistic(x, y, l2=np.array([0.001, 10.0]))
+    assert abs(both[0] - both[1]) < 0.3 * both[0]
+    assert one[0] > 0 and abs(one[1]) < 0.1 * one[0]
+
+
 def test_logistic_applies_to_raw_features() -> None:
     rng = np.random.default_rng(1)
     x = np.column_stack([rng.normal(5, 2, 400), rng.normal(size=400)])
