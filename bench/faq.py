@@ -42,13 +42,14 @@ REPO = Path(__file__).resolve().parents[1]
 SITES = REPO / "bench" / "sites" / "dev-sites.yml"
 
 
-def run_set(path: Path, index: Path, out: Path, mode: str) -> dict[str, Any]:
+def run_set(path: Path, index: Path, out: Path, mode: str,
+            reader: Path | None) -> dict[str, Any]:
     from bench.questions import load_questions
     from bench.report import write_reports
     from bench.run import BenchRun
     from bench.runner import EngineTarget, run_questions
 
-    target = EngineTarget.load(index)
+    target = EngineTarget.load(index, reader=reader)
     questions: list[Question] = load_questions(path)
     results = run_questions(questions, target, (mode,))
     run = BenchRun(path.stem, "jsonl", str(path), target.name, results,
@@ -59,9 +60,11 @@ def run_set(path: Path, index: Path, out: Path, mode: str) -> dict[str, Any]:
 
 
 def main() -> None:
+    from govqa.settings import CliSettings
     from ingest.pipeline import ingest_sources
     from ingest.sites import read_sites_file
     from retriever.index import write_index
+    from retriever.reader import reader_setting
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sites", type=Path, default=SITES)
@@ -76,6 +79,9 @@ def main() -> None:
                         help="embedding model (default: the shipped one); e.g. the base "
                              "sentence-transformers/all-MiniLM-L6-v2 for the before figures")
     args = parser.parse_args()
+    reader = reader_setting(CliSettings().reader)  # GOVQA_READER, as `govqa bench` reads it
+    if reader is None and args.mode == "reader":
+        parser.error("GOVQA_READER is off: give --mode hybrid")
     sites = read_sites_file(args.sites)
     result = ingest_sources(sites=sites)
     repo_sites = {repo_of(source): site.url for site in sites for source in site.sources}
@@ -90,14 +96,14 @@ def main() -> None:
         shutil.copytree(args.vectors_from, masked_index, symlinks=True)
     write_index(masked_index, result.pages, chunks, model=args.model)
     masked = run_set(questions_file(args.out / "faq.jsonl", items, True), masked_index,
-                     args.out / "masked", args.mode)
+                     args.out / "masked", args.mode, reader)
     summary: dict[str, Any] = {"kept": len(items), "left_out": dict(left), "masked": masked}
     removed: list[dict[str, Any]] = []
     for k, gone, fold_items in without_folds(items, args.folds):
         index = write_without(args.out / f"index-without-{k}", masked_index, result.pages,
                               chunks, gone, model=args.model)
         path = questions_file(args.out / f"faq-without-{k}.jsonl", fold_items, False)
-        overall = run_set(path, index, args.out / f"without-{k}", args.mode)
+        overall = run_set(path, index, args.out / f"without-{k}", args.mode, reader)
         removed.append({"questions": overall["questions"],
                         "abstained": round(overall["accuracy"] * overall["questions"])})
         shutil.rmtree(index, ignore_errors=True)
