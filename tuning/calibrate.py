@@ -39,6 +39,7 @@ from retriever.features import Candidates, candidates
 from retriever.reader import READER_DIR, OnnxReader
 from retriever.records import Hit
 from retriever.scoring import FeatureScorer, ReaderScorer, Scorer, scores
+from tuning.blind import why_blind
 from tuning.fit import conditional_logit, logistic
 
 L2 = 0.2  # chosen by the cross-validated figures (0.01, 0.05, 0.2, 0.5 tried)
@@ -165,7 +166,10 @@ def summarise(answered: np.ndarray, right: np.ndarray, answerable: np.ndarray
     }
 
 
-def _split(batch: Batch, folds: int, seed: int) -> list[tuple[Batch, Batch]]:
+def _split(batch: Batch, folds: int, seed: int, unfitted: frozenset[int] = frozenset()
+           ) -> list[tuple[Batch, Batch]]:
+    """Per fold (train, test), each set split alike; the sets numbered in `unfitted` are
+    only ever tested. Each test part keeps every set, empty or not, in `batch`'s order."""
     rng = np.random.default_rng(seed)
     fold_of = [rng.permutation(len(qs)) % folds for _, qs in batch]
     out = []
@@ -173,20 +177,29 @@ def _split(batch: Batch, folds: int, seed: int) -> list[tuple[Batch, Batch]]:
         def pick(test: bool, k: int = k) -> Batch:
             return [(e, [q for q, f in zip(qs, fo, strict=True) if (f == k) == test])
                     for (e, qs), fo in zip(batch, fold_of, strict=True)]
-        out.append((pick(False), [pair for pair in pick(True) if pair[1]]))
+        train = [pair for i, pair in enumerate(pick(False)) if i not in unfitted and pair[1]]
+        out.append((train, pick(True)))
     return out
 
 
 def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
-                   top_k: int | None = None, seed: int = 0,
-                   feature_l2: float = 1.0) -> dict[str, float]:
+                   top_k: int | None = None, seed: int = 0, feature_l2: float = 1.0,
+                   unfitted: frozenset[int] = frozenset()
+                   ) -> tuple[dict[str, float], list[dict[str, float]]]:
     """Every question scored by a calibration fitted without it: `folds` shuffled folds,
-    each set split alike, so no figure rests on a question the weights have seen."""
-    parts = []
-    for train, test in _split(batch, folds, seed):
-        parts.append(verdicts(test, fit(train, reader, top_k, feature_l2)))
-    answered, right, answerable = (np.concatenate(a) for a in zip(*parts, strict=True))
-    return summarise(answered, right, answerable)
+    each set split alike, so no figure rests on a question the weights have seen. The sets
+    numbered in `unfitted` are scored in every fold and fitted in none. Returns the figures
+    over the fitted sets, and per set."""
+    per_set: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = [[] for _ in batch]
+    for train, test in _split(batch, folds, seed, unfitted):
+        scorer = fit(train, reader, top_k, feature_l2)
+        for i, pair in enumerate(test):
+            if pair[1]:
+                per_set[i].append(verdicts([pair], scorer))
+    joined = [tuple(np.concatenate(a) for a in zip(*parts, strict=True)) for parts in per_set]
+    fitted = [j for i, j in enumerate(joined) if i not in unfitted]
+    overall = tuple(np.concatenate(a) for a in zip(*fitted, strict=True))
+    return summarise(*overall), [summarise(*j) for j in joined]
 
 
 def fit(batch: Batch, reader: MemoReader | None = None, top_k: int | None = None,
@@ -264,6 +277,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", type=Path, help="index for sets given without @INDEX")
     parser.add_argument("sets", nargs="+", help="question sets, each SET.jsonl[@INDEX_DIR]")
+    parser.add_argument("--eval", action="append", default=[], metavar="SET@INDEX",
+                        help="a set scored in the cross-validation and fitted on never "
+                             "(repeatable): how a fit carries to questions of another kind")
     parser.add_argument("--folds", type=int, default=5,
                         help="folds for the cross-validated figures (0: skip them)")
     parser.add_argument("--reader", nargs="?", const=READER_DIR, type=Path, default=None,
@@ -277,40 +293,46 @@ def main() -> None:
     args = parser.parse_args()
     engines: dict[Path, Engine] = {}
     sets: dict[str, tuple[Engine, list[Question]]] = {}
-    for spec in args.sets:
+    for spec in [*args.sets, *args.eval]:
         path, _, index = spec.partition("@")
         index_dir = Path(index) if index else args.index
         if index_dir is None:
             parser.error(f"{spec}: give --index or SET@INDEX_DIR")
-        if Path(path).name.startswith("holdout"):
-            parser.error("holdout.jsonl is never fitted on: it stays blind")
+        if (why := why_blind(Path(path), index_dir)) is not None:
+            parser.error(why)
         if index_dir not in engines:
             engines[index_dir] = Engine.load(index_dir, reader=None)
         sets[Path(path).name] = (engines[index_dir], load_questions(Path(path)))
-    everything = list(sets.values())
+    unfitted = frozenset(range(len(args.sets), len(sets)))
+    names = list(sets)
+    everything = [pair for i, pair in enumerate(sets.values()) if i not in unfitted]
+    scored = list(sets.values())  # the fitted sets first, then the --eval ones
     reader = MemoReader(OnnxReader(args.reader)) if args.reader else None
     top_k = args.top_k
     if reader is not None and args.folds > 1 and top_k is None:
         by_k = {k: cross_validate(everything, args.folds, reader, k,
-                                  feature_l2=args.feature_l2) for k in TOP_K}
+                                  feature_l2=args.feature_l2)[0] for k in TOP_K}
         for k, cv in by_k.items():
             print(f"top_k {k:2d}: {args.folds}-fold cross-validated {json.dumps(cv)}")
         # Right answers plus right abstentions, as the threshold is chosen.
         top_k = max(by_k, key=lambda k: by_k[k]["answer_accuracy"]
                     + by_k[k]["abstained_unanswerable"] * 0.5)
-    if len(sets) > 1:
-        for name, pair in sets.items():
-            scorer = fit([p for other, p in sets.items() if other != name], reader, top_k,
-                         args.feature_l2)
+    if len(everything) > 1:
+        for name, pair in list(sets.items())[:len(args.sets)]:
+            scorer = fit([p for other, p in list(sets.items())[:len(args.sets)]
+                          if other != name], reader, top_k, args.feature_l2)
             print(f"held out {name}: {json.dumps(summarise(*verdicts([pair], scorer)))}")
     if args.folds > 1:
-        cv = cross_validate(everything, args.folds, reader, top_k,
-                            feature_l2=args.feature_l2)
-        print(f"{args.folds}-fold cross-validated, all sets: {json.dumps(cv)}")
+        cv, each = cross_validate(scored, args.folds, reader, top_k,
+                                  feature_l2=args.feature_l2, unfitted=unfitted)
+        print(f"{args.folds}-fold cross-validated, fitted sets: {json.dumps(cv)}")
+        for i, (name, figures) in enumerate(zip(names, each, strict=True)):
+            kind = "scored only" if i in unfitted else "cross-validated"
+            print(f"  {kind:15s} {name}: {json.dumps(figures)}")
     scorer = fit(everything, reader, top_k, args.feature_l2)
     cal = scorer.calibration
-    cal.fitted_on = sorted(sets)
-    for name, pair in sets.items():
+    cal.fitted_on = sorted(names[:len(args.sets)])
+    for name, pair in list(sets.items())[:len(args.sets)]:
         print(f"fitted   {name}: {json.dumps(summarise(*verdicts([pair], scorer)))} "
               f"sentence top-1 {sentence_top1([pair], scorer)}")
     print("threshold  answer_accuracy  abstained_unanswerable  false_abstain   (all sets, fitted)")

@@ -43,7 +43,8 @@ from isomer.faq import (
     write_without,
 )
 from retriever.index import write_index
-from tuning.groups import BLIND_SETS, blind_questions, qnorm
+from tuning.blind import BLIND_SETS
+from tuning.groups import blind_questions, qnorm
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -45,14 +45,12 @@ from ingest.sites import Site
 from isomer.faq import ISOMER, MASK, data_chunks, find, mask, norm, read_pairs
 from reader.data import answer_sentence
 from retriever.embedder import DEFAULT_MODEL, QUERY_MODEL, OnnxEncoder, export_onnx, resolve_model
+from tuning.blind import BLIND_SETS
 from tuning.site_search import SiteSearch, section_texts
 
 REPO = Path(__file__).resolve().parents[1]
 TRAIN = REPO.parent / "shared" / "train"
 SQUAD_DEV2 = REPO.parent / "shared" / "bench" / "squad" / "dev-v2.0.json"
-# Question sets never trained on: the holdout and any set written over the dev sites.
-BLIND_SETS = (REPO / "bench" / "questions" / "holdout.jsonl",
-              REPO / "bench" / "questions" / "dev-sites.jsonl")
 NEGATIVES = 7  # hard negative sections per group
 MINING_TOKENS = 128  # a section's first 128 tokens find its neighbours: twice as fast as 256
 OTHER_SENTENCES = 8  # negative sentences per group, most question words first

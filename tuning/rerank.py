@@ -27,6 +27,7 @@ from retriever.engine import Engine
 from retriever.features import SECTION_FEATURE_NAMES, sections
 from retriever.index import read_pages
 from retriever.rerank import RERANK_FILE, FusionOrder
+from tuning.blind import why_blind
 from tuning.fit import conditional_logit
 
 L2 = 0.1  # 0.01, 0.03, 0.1 and 0.3 tried: within a question of each other by CV
@@ -119,8 +120,8 @@ def main() -> None:
         path, _, index = spec.partition("@")
         if not index:
             parser.error(f"{spec}: give SET.jsonl@INDEX_DIR")
-        if Path(path).name.startswith("holdout"):
-            parser.error("holdout.jsonl is never fitted on: it stays blind")
+        if (why := why_blind(Path(path), Path(index))) is not None:
+            parser.error(why)
         if index not in engines:
             engines[index] = (Engine.load(Path(index), reader=None, reranker=FusionOrder()),
                               {p.url: p.source for p in read_pages(Path(index))})

@@ -1,0 +1,51 @@
+"""No fitting reads a blind set: the holdout, the dev-site questions, or an index of a dev site;
+and a set only scored in the cross-validation changes no fitted figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.questions import load_questions
+from retriever.engine import Engine
+from tuning import calibrate
+from tuning.blind import BLIND_SETS, why_blind
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_blind_sets_and_dev_site_indexes_are_refused(sample_index_dir: Path,
+                                                     tmp_path: Path) -> None:
+    sample = REPO / "bench" / "questions" / "sample.jsonl"
+    assert [why_blind(p, sample_index_dir) for p in BLIND_SETS] == [
+        "holdout.jsonl is never fitted on: it stays blind",
+        "dev-sites.jsonl is never fitted on: it stays blind"]
+    assert why_blind(sample, sample_index_dir) is None
+    assert why_blind(sample, tmp_path / "no-index") is None  # the engine says it is missing
+    dev = tmp_path / "dev-sites.yml"
+    dev.write_text("- url: https://www.tech.gov.sg\n  sources: pages\n")
+    assert why_blind(sample, sample_index_dir, dev_sites=dev) == (
+        f"{sample_index_dir} holds pages of the dev site www.tech.gov.sg: never fitted on")
+
+
+def test_calibrate_refuses_a_blind_set_in_one_line(sample_index_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "tuning.calibrate", "--folds", "0",
+                           f"bench/questions/sample.jsonl@{sample_index_dir}", "--eval",
+                           f"bench/questions/dev-sites.jsonl@{sample_index_dir}"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].endswith(
+        "dev-sites.jsonl is never fitted on: it stays blind")
+
+
+def test_a_set_scored_only_leaves_the_fitted_sets_figures_as_they_were(
+        sample_index_dir: Path) -> None:
+    engine = Engine.load(sample_index_dir, reader=None)
+    questions = load_questions(REPO / "bench" / "questions" / "sample.jsonl")
+    fitted, scored = (engine, questions[:50]), (engine, questions[50:])
+    alone, each_alone = calibrate.cross_validate([fitted], 3)
+    both, each = calibrate.cross_validate([fitted, scored], 3, unfitted=frozenset({1}))
+    assert both == alone and each[0] == each_alone[0]
+    assert set(each[1]) == {"answer_accuracy", "abstained_unanswerable", "false_abstain"}
