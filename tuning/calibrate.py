@@ -17,6 +17,10 @@ under "held out" are not flattered by fitting.
 `--reader` fits the reader stage (`retriever/calibration-reader.json`): the feature
 scorer's weights first (it picks the sentences the reader reads), then the weights over
 the features plus the reader's logit, tied to the reader file's sha256.
+
+    --choice SET@INDEX   reader stage: fits which sentence is chosen, not the confidence
+    --eval SET@INDEX     scored in the cross-validation, never fitted
+    --feature-l2 X       the features' penalty X times the reader's: large X, reader first
 """
 
 from __future__ import annotations
@@ -169,7 +173,7 @@ def summarise(answered: np.ndarray, right: np.ndarray, answerable: np.ndarray
 def _split(batch: Batch, folds: int, seed: int, unfitted: frozenset[int] = frozenset()
            ) -> list[tuple[Batch, Batch]]:
     """Per fold (train, test), each set split alike; the sets numbered in `unfitted` are
-    only ever tested. Each test part keeps every set, empty or not, in `batch`'s order."""
+    only ever tested. Both parts keep every set, empty or not, in `batch`'s order."""
     rng = np.random.default_rng(seed)
     fold_of = [rng.permutation(len(qs)) % folds for _, qs in batch]
     out = []
@@ -177,22 +181,25 @@ def _split(batch: Batch, folds: int, seed: int, unfitted: frozenset[int] = froze
         def pick(test: bool, k: int = k) -> Batch:
             return [(e, [q for q, f in zip(qs, fo, strict=True) if (f == k) == test])
                     for (e, qs), fo in zip(batch, fold_of, strict=True)]
-        train = [pair for i, pair in enumerate(pick(False)) if i not in unfitted and pair[1]]
+        # Unfitted sets stay in train, emptied, so that set numbers keep their meaning.
+        train = [(e, []) if i in unfitted else (e, qs) for i, (e, qs) in enumerate(pick(False))]
         out.append((train, pick(True)))
     return out
 
 
 def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
                    top_k: int | None = None, seed: int = 0, feature_l2: float = 1.0,
-                   unfitted: frozenset[int] = frozenset()
+                   unfitted: frozenset[int] = frozenset(),
+                   choice_only: frozenset[int] = frozenset()
                    ) -> tuple[dict[str, float], list[dict[str, float]]]:
     """Every question scored by a calibration fitted without it: `folds` shuffled folds,
     each set split alike, so no figure rests on a question the weights have seen. The sets
-    numbered in `unfitted` are scored in every fold and fitted in none. Returns the figures
-    over the fitted sets, and per set."""
+    numbered in `unfitted` are scored in every fold and fitted in none; those in
+    `choice_only` fit only the reader stage's choice (see `fit`). Returns the figures over
+    the fitted sets, and per set."""
     per_set: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = [[] for _ in batch]
     for train, test in _split(batch, folds, seed, unfitted):
-        scorer = fit(train, reader, top_k, feature_l2)
+        scorer = fit(train, reader, top_k, feature_l2, choice_only)
         for i, pair in enumerate(test):
             if pair[1]:
                 per_set[i].append(verdicts([pair], scorer))
@@ -203,17 +210,20 @@ def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
 
 
 def fit(batch: Batch, reader: MemoReader | None = None, top_k: int | None = None,
-        feature_l2: float = 1.0) -> Scorer:
+        feature_l2: float = 1.0, choice_only: frozenset[int] = frozenset()) -> Scorer:
     """The feature scorer fitted on `batch`; with a reader, the reader stage over it, its
     features' penalty `feature_l2` times the reader's (large: the reader chooses and the
-    features only break near-ties)."""
+    features only break near-ties). The sets numbered in `choice_only` fit the reader
+    stage's sentence weights and window only: neither the feature scorer (served from its
+    own calibration file) nor the confidence and threshold."""
+    full = [(e, []) if i in choice_only else (e, qs) for i, (e, qs) in enumerate(batch)]
     feature = FeatureScorer(Calibration())
-    _fit_into(feature, batch)
+    _fit_into(feature, full)
     if reader is None:
         return feature
     stage = ReaderScorer(reader, Calibration(mode="reader", reader_sha256=reader.info.sha256,
                                              top_k=top_k or 8), feature, top_k=top_k or 8)
-    _fit_into(stage, batch, feature_l2)
+    _fit_into(stage, batch, feature_l2, full)
     return stage
 
 
@@ -222,7 +232,10 @@ def _penalty(names: tuple[str, ...], feature_l2: float) -> np.ndarray:
     return np.array([L2 if n in READER_OWN else L2 * feature_l2 for n in names])
 
 
-def _fit_into(scorer: Scorer, batch: Batch, feature_l2: float = 1.0) -> None:
+def _fit_into(scorer: Scorer, batch: Batch, feature_l2: float = 1.0,
+              confidence_batch: Batch | None = None) -> None:
+    """Sentence weights and window from `batch`; confidence and threshold from
+    `confidence_batch` (default: the same)."""
     cal = scorer.calibration
     w0 = Calibration().weights_for(scorer.features)
     if "reader" in scorer.features:
@@ -233,6 +246,7 @@ def _fit_into(scorer: Scorer, batch: Batch, feature_l2: float = 1.0) -> None:
                                 _penalty(scorer.features, feature_l2) / max(1, len(groups)))
     cal.sentence_weights = dict(zip(scorer.features, map(float, weights), strict=True))
     cal.window_delta, cal.window_sentences = choose_window(batch, scorer)
+    batch = batch if confidence_batch is None else confidence_batch
     feats, right, answerable = _answers(batch, scorer)
     bias, w = logistic(_matrix(feats, scorer.confidence_features), right.astype(float),
                        _penalty(scorer.confidence_features, feature_l2))
@@ -280,6 +294,9 @@ def main() -> None:
     parser.add_argument("--eval", action="append", default=[], metavar="SET@INDEX",
                         help="a set scored in the cross-validation and fitted on never "
                              "(repeatable): how a fit carries to questions of another kind")
+    parser.add_argument("--choice", action="append", default=[], metavar="SET@INDEX",
+                        help="reader stage: a set that fits which sentence is chosen, not the "
+                             "confidence or threshold (repeatable); cross-validated like SETS")
     parser.add_argument("--folds", type=int, default=5,
                         help="folds for the cross-validated figures (0: skip them)")
     parser.add_argument("--reader", nargs="?", const=READER_DIR, type=Path, default=None,
@@ -293,7 +310,9 @@ def main() -> None:
     args = parser.parse_args()
     engines: dict[Path, Engine] = {}
     sets: dict[str, tuple[Engine, list[Question]]] = {}
-    for spec in [*args.sets, *args.eval]:
+    if args.choice and args.reader is None:
+        parser.error("--choice fits the reader stage: give --reader")
+    for spec in [*args.sets, *args.choice, *args.eval]:
         path, _, index = spec.partition("@")
         index_dir = Path(index) if index else args.index
         if index_dir is None:
@@ -303,43 +322,50 @@ def main() -> None:
         if index_dir not in engines:
             engines[index_dir] = Engine.load(index_dir, reader=None)
         sets[Path(path).name] = (engines[index_dir], load_questions(Path(path)))
-    unfitted = frozenset(range(len(args.sets), len(sets)))
+    if len(sets) < len(args.sets) + len(args.choice) + len(args.eval):
+        parser.error("two sets share a file name: name each set's file apart")
+    n_full, n_fitted = len(args.sets), len(args.sets) + len(args.choice)
+    choice_only = frozenset(range(n_full, n_fitted))
+    unfitted = frozenset(range(n_fitted, len(sets)))
     names = list(sets)
-    everything = [pair for i, pair in enumerate(sets.values()) if i not in unfitted]
-    scored = list(sets.values())  # the fitted sets first, then the --eval ones
+    scored = list(sets.values())  # SETS, then the --choice sets, then the --eval ones
+    everything = scored[:n_fitted]
     reader = MemoReader(OnnxReader(args.reader)) if args.reader else None
     top_k = args.top_k
     if reader is not None and args.folds > 1 and top_k is None:
         by_k = {k: cross_validate(everything, args.folds, reader, k,
-                                  feature_l2=args.feature_l2)[0] for k in TOP_K}
+                                  feature_l2=args.feature_l2, choice_only=choice_only)[0]
+                for k in TOP_K}
         for k, cv in by_k.items():
             print(f"top_k {k:2d}: {args.folds}-fold cross-validated {json.dumps(cv)}")
         # Right answers plus right abstentions, as the threshold is chosen.
         top_k = max(by_k, key=lambda k: by_k[k]["answer_accuracy"]
                     + by_k[k]["abstained_unanswerable"] * 0.5)
-    if len(everything) > 1:
-        for name, pair in list(sets.items())[:len(args.sets)]:
-            scorer = fit([p for other, p in list(sets.items())[:len(args.sets)]
-                          if other != name], reader, top_k, args.feature_l2)
+    if n_full > 1:
+        for name, pair in list(sets.items())[:n_full]:
+            scorer = fit([p for other, p in list(sets.items())[:n_full] if other != name],
+                         reader, top_k, args.feature_l2)
             print(f"held out {name}: {json.dumps(summarise(*verdicts([pair], scorer)))}")
     if args.folds > 1:
         cv, each = cross_validate(scored, args.folds, reader, top_k,
-                                  feature_l2=args.feature_l2, unfitted=unfitted)
+                                  feature_l2=args.feature_l2, unfitted=unfitted,
+                                  choice_only=choice_only)
         print(f"{args.folds}-fold cross-validated, fitted sets: {json.dumps(cv)}")
         for i, (name, figures) in enumerate(zip(names, each, strict=True)):
-            kind = "scored only" if i in unfitted else "cross-validated"
+            kind = ("scored only" if i in unfitted else "choice, CV" if i in choice_only
+                    else "cross-validated")
             print(f"  {kind:15s} {name}: {json.dumps(figures)}")
-    scorer = fit(everything, reader, top_k, args.feature_l2)
+    scorer = fit(everything, reader, top_k, args.feature_l2, choice_only)
     cal = scorer.calibration
-    cal.fitted_on = sorted(names[:len(args.sets)])
-    for name, pair in list(sets.items())[:len(args.sets)]:
+    cal.fitted_on = sorted(names[:n_full]) + [f"{n} (choice)" for n in names[n_full:n_fitted]]
+    for name, pair in list(sets.items())[:n_fitted]:
         print(f"fitted   {name}: {json.dumps(summarise(*verdicts([pair], scorer)))} "
               f"sentence top-1 {sentence_top1([pair], scorer)}")
-    print("threshold  answer_accuracy  abstained_unanswerable  false_abstain   (all sets, fitted)")
+    print("threshold  answer_accuracy  abstained_unanswerable  false_abstain   (SETS, fitted)")
     chosen = cal.threshold
     for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, chosen):
         cal.threshold = t
-        r = summarise(*verdicts(everything, scorer))
+        r = summarise(*verdicts(everything[:n_full], scorer))
         print(f"{t:9.2f}  {r['answer_accuracy']:15.3f}  {r['abstained_unanswerable']:22.3f}"
               f"  {r['false_abstain']:13.3f}")
     cal.threshold = chosen

@@ -1,5 +1,6 @@
-"""No fitting reads a blind set: the holdout, the dev-site questions, or an index of a dev site;
-and a set only scored in the cross-validation changes no fitted figure."""
+"""What a calibration is fitted on: never a blind set (the holdout, the dev-site questions, an
+index of a dev site); a set only scored changes no fitted figure; a choice set fits the reader
+stage's choice and leaves the feature scorer alone."""
 
 from __future__ import annotations
 
@@ -49,3 +50,17 @@ def test_a_set_scored_only_leaves_the_fitted_sets_figures_as_they_were(
     both, each = calibrate.cross_validate([fitted, scored], 3, unfitted=frozenset({1}))
     assert both == alone and each[0] == each_alone[0]
     assert set(each[1]) == {"answer_accuracy", "abstained_unanswerable", "false_abstain"}
+
+
+def test_a_choice_set_moves_the_reader_stage_choice_and_not_the_feature_scorer(
+        sample_index_dir: Path) -> None:
+    from retriever.reader import READER_DIR, OnnxReader
+
+    engine = Engine.load(sample_index_dir, reader=None)
+    questions = load_questions(REPO / "bench" / "questions" / "sample.jsonl")
+    reader = calibrate.MemoReader(OnnxReader(READER_DIR))
+    full, choice = (engine, questions[:40]), (engine, questions[40:])
+    alone = calibrate.fit([full], reader, top_k=8)
+    both = calibrate.fit([full, choice], reader, top_k=8, choice_only=frozenset({1}))
+    assert both.feature_stage.calibration == alone.feature_stage.calibration
+    assert both.calibration.sentence_weights != alone.calibration.sentence_weights
