@@ -109,7 +109,7 @@ def save(run: Path, out: Path, check: int) -> None:
     from reader.export import torch_scores
     from reader.selection import evaluate as score
     from reader.selection import load_items
-    from reader.train import CONFIG_FILE, GROUPS_FILE, load_trained
+    from reader.train import CONFIG_FILE, GROUPS_FILE, load_groups, load_trained, plan_sha256
     from retriever.embedder import sha256_file
 
     if not (run / "state.pt").is_file():
@@ -136,7 +136,8 @@ def save(run: Path, out: Path, check: int) -> None:
     save_weights(model, out)
     out.with_suffix(".json").write_text(json.dumps(
         {**info, "config": config, "groups_sha256": sha256_file(run / GROUPS_FILE),
-         "curve": curve}, indent=2) + "\n")
+         "plan_sha256": plan_sha256(load_groups(run / GROUPS_FILE)), "curve": curve},
+        indent=2) + "\n")
     click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) at step {info['steps']}, "
                f"{info['pairs']} pairs" + (f"; SQuAD dev R@1 {curve[-1]['squad_dev_r@1']:.3f}"
                                            if curve else ""))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import random
 import signal
+import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -118,6 +120,14 @@ def loss_of(logits: torch.Tensor, groups: list[Group], cfg: TrainConfig) -> torc
     return loss
 
 
+def plan_sha256(groups: list[Group]) -> str:
+    """The plan's questions, in order: what a resumed run must see again step for step."""
+    digest = hashlib.sha256()
+    for g in groups:
+        digest.update(g.question.encode() + b"\n")
+    return digest.hexdigest()
+
+
 def prepare(run: Path, cfg: TrainConfig, uncertain: Path | None) -> list[Group]:
     """The run's groups, built once and kept in the run folder so a resume reads them back."""
     path = run / GROUPS_FILE
@@ -188,10 +198,17 @@ def train(run: Path, cfg: TrainConfig | None, *, resume: bool = False,
     groups = prepare(run, cfg, uncertain)
     if committed is not None and committed.get("groups_sha256") not in (
             None, sha256_file(run / GROUPS_FILE)):
-        # Another plan would replay other batches: the step count would mean nothing.
-        raise FileExistsError(f"the training groups rebuilt in {run} differ from those the "
-                              f"committed checkpoint was trained on; rebuild its --extra "
-                              f"file ({cfg.extra}) with the same commands first")
+        if committed.get("plan_sha256") != plan_sha256(groups):
+            # Another plan would replay other batches: the step count would mean nothing.
+            raise FileExistsError(
+                f"the training groups rebuilt in {run} differ from those the committed "
+                f"checkpoint was trained on; rebuild its --extra file ({cfg.extra}) with the "
+                "same commands first")
+        # The same questions in the same order: only candidates differ, as the hard negatives
+        # found by another machine's float arithmetic may. The batches are the same questions.
+        print("note: the rebuilt training groups ask the same questions in the same order as "
+              "the committed checkpoint's, with some other candidates; resuming",
+              file=sys.stderr, flush=True)
     model = build(Path(cfg.base), cfg.layers)
     if cfg.init:
         load_into(model, Path(cfg.init))
