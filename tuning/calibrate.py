@@ -190,7 +190,7 @@ def _split(batch: Batch, folds: int, seed: int, unfitted: frozenset[int] = froze
 def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
                    top_k: int | None = None, seed: int = 0, feature_l2: float = 1.0,
                    unfitted: frozenset[int] = frozenset(),
-                   choice_only: frozenset[int] = frozenset()
+                   choice_only: frozenset[int] = frozenset(), choice_weight: float = 1.0
                    ) -> tuple[dict[str, float], list[dict[str, float]]]:
     """Every question scored by a calibration fitted without it: `folds` shuffled folds,
     each set split alike, so no figure rests on a question the weights have seen. The sets
@@ -199,7 +199,7 @@ def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
     the fitted sets, and per set."""
     per_set: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = [[] for _ in batch]
     for train, test in _split(batch, folds, seed, unfitted):
-        scorer = fit(train, reader, top_k, feature_l2, choice_only)
+        scorer = fit(train, reader, top_k, feature_l2, choice_only, choice_weight)
         for i, pair in enumerate(test):
             if pair[1]:
                 per_set[i].append(verdicts([pair], scorer))
@@ -210,12 +210,14 @@ def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
 
 
 def fit(batch: Batch, reader: MemoReader | None = None, top_k: int | None = None,
-        feature_l2: float = 1.0, choice_only: frozenset[int] = frozenset()) -> Scorer:
+        feature_l2: float = 1.0, choice_only: frozenset[int] = frozenset(),
+        choice_weight: float = 1.0) -> Scorer:
     """The feature scorer fitted on `batch`; with a reader, the reader stage over it, its
     features' penalty `feature_l2` times the reader's (large: the reader chooses and the
     features only break near-ties). The sets numbered in `choice_only` fit the reader
     stage's sentence weights and window only: neither the feature scorer (served from its
-    own calibration file) nor the confidence and threshold."""
+    own calibration file) nor the confidence and threshold; each of their questions weighs
+    `choice_weight` in that fit."""
     full = [(e, []) if i in choice_only else (e, qs) for i, (e, qs) in enumerate(batch)]
     feature = FeatureScorer(Calibration())
     _fit_into(feature, full)
@@ -223,7 +225,8 @@ def fit(batch: Batch, reader: MemoReader | None = None, top_k: int | None = None
         return feature
     stage = ReaderScorer(reader, Calibration(mode="reader", reader_sha256=reader.info.sha256,
                                              top_k=top_k or 8), feature, top_k=top_k or 8)
-    _fit_into(stage, batch, feature_l2, full)
+    _fit_into(stage, batch, feature_l2, full,
+              [choice_weight if i in choice_only else 1.0 for i in range(len(batch))])
     return stage
 
 
@@ -233,17 +236,24 @@ def _penalty(names: tuple[str, ...], feature_l2: float) -> np.ndarray:
 
 
 def _fit_into(scorer: Scorer, batch: Batch, feature_l2: float = 1.0,
-              confidence_batch: Batch | None = None) -> None:
-    """Sentence weights and window from `batch`; confidence and threshold from
-    `confidence_batch` (default: the same)."""
+              confidence_batch: Batch | None = None,
+              set_weights: list[float] | None = None) -> None:
+    """Sentence weights and window from `batch`, each set's questions weighing as
+    `set_weights` says (default: 1); confidence and threshold from `confidence_batch`
+    (default: the same)."""
     cal = scorer.calibration
     w0 = Calibration().weights_for(scorer.features)
     if "reader" in scorer.features:
         w0[scorer.features.index("reader")] = 1.0
-    groups = _sentence_groups(batch, scorer)
+    groups, each = [], []
+    for pair, weight in zip(batch, set_weights or [1.0] * len(batch), strict=True):
+        found = _sentence_groups([pair], scorer)
+        groups += found
+        each += [weight] * len(found)
     # The penalty weighs as much as one question's log-loss, however many are fitted.
     weights = conditional_logit(groups, w0,
-                                _penalty(scorer.features, feature_l2) / max(1, len(groups)))
+                                _penalty(scorer.features, feature_l2) / max(1.0, sum(each)),
+                                weights=each)
     cal.sentence_weights = dict(zip(scorer.features, map(float, weights), strict=True))
     cal.window_delta, cal.window_sentences = choose_window(batch, scorer)
     batch = batch if confidence_batch is None else confidence_batch
@@ -297,6 +307,8 @@ def main() -> None:
     parser.add_argument("--choice", action="append", default=[], metavar="SET@INDEX",
                         help="reader stage: a set that fits which sentence is chosen, not the "
                              "confidence or threshold (repeatable); cross-validated like SETS")
+    parser.add_argument("--choice-weight", type=float, default=1.0, metavar="W",
+                        help="the weight of each --choice question in that fit (default 1)")
     parser.add_argument("--folds", type=int, default=5,
                         help="folds for the cross-validated figures (0: skip them)")
     parser.add_argument("--reader", nargs="?", const=READER_DIR, type=Path, default=None,
@@ -334,7 +346,8 @@ def main() -> None:
     top_k = args.top_k
     if reader is not None and args.folds > 1 and top_k is None:
         by_k = {k: cross_validate(everything, args.folds, reader, k,
-                                  feature_l2=args.feature_l2, choice_only=choice_only)[0]
+                                  feature_l2=args.feature_l2, choice_only=choice_only,
+                                  choice_weight=args.choice_weight)[0]
                 for k in TOP_K}
         for k, cv in by_k.items():
             print(f"top_k {k:2d}: {args.folds}-fold cross-validated {json.dumps(cv)}")
@@ -349,13 +362,13 @@ def main() -> None:
     if args.folds > 1:
         cv, each = cross_validate(scored, args.folds, reader, top_k,
                                   feature_l2=args.feature_l2, unfitted=unfitted,
-                                  choice_only=choice_only)
+                                  choice_only=choice_only, choice_weight=args.choice_weight)
         print(f"{args.folds}-fold cross-validated, fitted sets: {json.dumps(cv)}")
         for i, (name, figures) in enumerate(zip(names, each, strict=True)):
             kind = ("scored only" if i in unfitted else "choice, CV" if i in choice_only
                     else "cross-validated")
             print(f"  {kind:15s} {name}: {json.dumps(figures)}")
-    scorer = fit(everything, reader, top_k, args.feature_l2, choice_only)
+    scorer = fit(everything, reader, top_k, args.feature_l2, choice_only, args.choice_weight)
     cal = scorer.calibration
     cal.fitted_on = sorted(names[:n_full]) + [f"{n} (choice)" for n in names[n_full:n_fitted]]
     for name, pair in list(sets.items())[:n_fitted]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from bench.questions import load_questions
 from retriever.engine import Engine
 from tuning import calibrate
@@ -64,3 +66,7 @@ def test_a_choice_set_moves_the_reader_stage_choice_and_not_the_feature_scorer(
     both = calibrate.fit([full, choice], reader, top_k=8, choice_only=frozenset({1}))
     assert both.feature_stage.calibration == alone.feature_stage.calibration
     assert both.calibration.sentence_weights != alone.calibration.sentence_weights
+    unweighed = calibrate.fit([full, choice], reader, top_k=8, choice_only=frozenset({1}),
+                              choice_weight=0.0)
+    assert np.allclose(list(unweighed.calibration.sentence_weights.values()),
+                       list(alone.calibration.sentence_weights.values()), atol=1e-6)
