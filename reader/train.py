@@ -210,7 +210,8 @@ def train(run: Path, cfg: TrainConfig | None, *, resume: bool = False,
               "the committed checkpoint's, with some other candidates; resuming",
               file=sys.stderr, flush=True)
     model = build(Path(cfg.base), cfg.layers)
-    if cfg.init:
+    if cfg.init and committed is None and not (resume and state_path.is_file()):
+        # Resumed weights replace the starting ones, which may be long gone (a retired reader).
         load_into(model, Path(cfg.init))
     model = model.to(dev)
     params = [p for p in model.parameters() if p.requires_grad]
