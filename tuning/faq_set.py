@@ -14,7 +14,8 @@ each with its answer page as the gold, are written beside it as `faq.jsonl`. The
 
 With `--without-folds K`, the answer pages are split into K groups (as `python -m bench.faq`
 does for the dev sites) and each group's questions are asked again of an index without
-them: on-topic questions the pages no longer answer, for fitting the confidence to abstain.
+them: on-topic questions the pages no longer answer, to measure abstention on
+(`python -m tuning.calibrate ... --eval SET@INDEX`).
 
 No `dev` site is read: `keep` refuses their pairs and only `train` repositories are listed.
 """
