@@ -55,6 +55,15 @@ class Metrics:
             ["outcome", "source"],
             registry=r,
         )
+        self.answer_cache = Counter(
+            "govqa_answer_cache_total",
+            "Answer cache lookups by result: hit (a question asked again was answered from "
+            "the cache) or miss. Follow-ups never look.",
+            ["result"],
+            registry=r,
+        )
+        for result in ("hit", "miss"):
+            self.answer_cache.labels(result)  # shown at 0 from the start, for rates
         self.reloads = Counter(
             "govqa_index_reloads_total", "Index loads by result.", ["result"], registry=r
         )
@@ -105,7 +114,7 @@ class Metrics:
         )
 
     def dependency(self, name: str) -> Callable[[bool], None]:
-        """A callback that sets `name`'s gauge, for chat_api.dependency.Dependency."""
+        """A callback that sets `name`'s gauge, for chat_api.service_health.Dependency."""
         gauge = self.dependency_up.labels(name)
         return lambda up: gauge.set(1 if up else 0)
 
@@ -118,6 +127,9 @@ class Metrics:
 
     def count_answer(self, answered: bool, source: str = "web") -> None:
         self.answers.labels("answered" if answered else "abstained", source).inc()
+
+    def count_cache_lookup(self, result: str) -> None:
+        self.answer_cache.labels(result).inc()
 
     def render(self) -> bytes:
         if self.multiprocess:

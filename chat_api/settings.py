@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     feedback_db: str = "var/feedback.sqlite3"  # the embedded SQLite file, when no database_url
     # Shared state for several replicas; with neither set, one machine keeps it all itself.
     database_url: str | None = None  # postgresql://… or sqlite:///…: votes and question log
-    redis_url: str | None = None  # conversations, rate limits, Slack de-duplication
+    redis_url: str | None = None  # conversations, limits, Slack de-duplication, answers
     redis_prefix: str = "govqa:"  # every key starts with it, so deployments can share a Redis
     redis_timeout_s: float = Field(default=0.25, gt=0, le=10)
     # Whether a rate limit that cannot be checked (its Redis is down) lets requests through.
@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     threads: int = Field(default=0, ge=0)
     # Query vectors remembered per worker, so a repeated question skips the encoder; 0: none.
     query_cache: int = Field(default=2048, ge=0)
+    # Whole answers kept per worker (and in Redis when set) for questions asked again; 0: none.
+    answer_cache_size: int = Field(default=4096, ge=0)
+    answer_cache_ttl_s: float = Field(default=3600.0, gt=0)
     # The reader folder: empty for the shipped one, "off" for the feature scorer alone.
     reader: str = ""
     # Request bodies: a chat question is under 2 KB; Slack's payloads run larger.
@@ -136,7 +139,7 @@ class Settings(BaseSettings):
     def _check_database_url(cls, value: str | None) -> str | None:
         if not (value or "").strip():
             return None
-        from chat_api.db.urls import normalise
+        from chat_api.database_url import normalise
 
         normalise(value or "")  # raises ValueError with the reason
         return (value or "").strip()

@@ -16,12 +16,12 @@ from govqa.errors import GovqaError
 SUBCOMMANDS = {
     "ingest": "retriever.ingest_cli:ingest",
     "ask": "retriever.cli:ask",
-    "serve": "chat_api.cli:serve",
-    "slack": "chat_api.cli:slack",
+    "serve": "chat_api.server.cli:serve",
+    "slack": "chat_api.server.cli:slack",
     "bench": "bench.cli:bench",
     "reader": "reader.cli:reader",
-    "db": "chat_api.db_cli:db",
-    "insights": "chat_api.insights_cli:insights",
+    "db": "chat_api.store.cli:db",
+    "insights": "chat_api.insights.cli:insights",
 }
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 
 from govqa.errors import InvalidQuestion
+from retriever.answer_cache import AnswerCache, CachedAnswer, answer_key, fingerprint
 from retriever.calibration import Calibration
 from retriever.citations import cite
 from retriever.confidence import confidence
@@ -30,7 +31,7 @@ from retriever.features import candidates, free_sentences
 from retriever.lexicon import Lexicon
 from retriever.lists import benefit_list, sibling_list
 from retriever.reader import READER_DIR
-from retriever.records import Answer, Hit, Suggestion
+from retriever.records import Answer, Hit, Suggestion, answer_from_dict
 from retriever.rerank import SectionRanker, load_reranker
 from retriever.scoring import FeatureScorer, Scorer, load_scorer, scores
 from retriever.search import LoadedIndex
@@ -40,28 +41,6 @@ MAX_QUESTION_CHARS = 1000
 CANDIDATE_CHUNKS = 5
 SUGGESTIONS = 3
 MODES = ("reader", "hybrid", "dense", "bm25", "hybrid-chunk")
-
-
-class _LRU:
-    """A small bounded cache of query vectors: repeated questions skip the encoder."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> np.ndarray | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: str, value: np.ndarray) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
 
 
 def _retrieval(mode: str) -> str:
@@ -94,24 +73,34 @@ class Engine:
 
     def __init__(self, index: LoadedIndex, scorer: Scorer | None = None,
                  conversations: Conversations | None = None, cache_size: int = 2048,
-                 reranker: SectionRanker | None = None) -> None:
+                 reranker: SectionRanker | None = None,
+                 answers: AnswerCache | None = None) -> None:
         self.index = index
         self.scorer: Scorer = scorer or FeatureScorer(Calibration.load())
         self.lexicon = Lexicon(index)
         self.reranker: SectionRanker = reranker or load_reranker()
         self.conversations: Conversations = (
             conversations if conversations is not None else ConversationStore())
-        self._vectors = _LRU(cache_size)
+        # Repeated questions skip the encoder; the lock because the loop and the answer
+        # thread may both encode (LRUCache reorders itself on every read).
+        self._vectors: LRUCache[str, np.ndarray] | None = (
+            LRUCache(maxsize=cache_size) if cache_size else None)
+        self._vectors_lock = threading.Lock()
+        # A whole answer per question asked again, unless it is a follow-up (see ask).
+        self.answers = answers
+        self._models = fingerprint(index.manifest.get("weights_sha256"), self.scorer.calibration,
+                                   self.feature_scorer.calibration, self.reranker)
 
     @classmethod
     def load(cls, index_dir: Path, model: str | None = None, threads: int = 1,
              conversations: Conversations | None = None, cache_size: int = 2048,
-             reader: Path | None = READER_DIR, reranker: SectionRanker | None = None) -> Engine:
+             reader: Path | None = READER_DIR, reranker: SectionRanker | None = None,
+             answers: AnswerCache | None = None) -> Engine:
         """The index and the scoring stage; `reader=None` serves the feature scorer alone.
-        `reranker` defaults to the shipped section rerank."""
+        `reranker` defaults to the shipped section rerank; `answers` keeps whole answers."""
         return cls(LoadedIndex.load(Path(index_dir), model=model, threads=threads),
                    scorer=load_scorer(reader), conversations=conversations,
-                   cache_size=cache_size, reranker=reranker)
+                   cache_size=cache_size, reranker=reranker, answers=answers)
 
     @property
     def default_mode(self) -> str:
@@ -145,22 +134,29 @@ class Engine:
         return self.index.manifest
 
     def encode(self, text: str) -> np.ndarray:
-        vec = self._vectors.get(text) if self._vectors.size else None
+        if self._vectors is None:
+            return self.index.encoder.encode([text])[0]
+        with self._vectors_lock:
+            vec = self._vectors.get(text)
         if vec is None:
             vec = self.index.encoder.encode([text])[0]
-            if self._vectors.size:
-                self._vectors.put(text, vec)
+            with self._vectors_lock:
+                self._vectors[text] = vec
         return vec
+
+    def answer_key(self, text: str, mode: str) -> str:
+        """The answer cache's key for a question as the engine reads it (validated)."""
+        return answer_key(text, self.index_version, mode, self._models)
 
     # The one query path ------------------------------------------------------------
 
     def context(self, question: str, history: Sequence[Turn] = ()) -> QuestionContext:
         """The question validated, a follow-up resolved against `history`, shorthand
         spelled out, encoded once, with its terms, weights and cues."""
-        return self._context(validate_question(question), history)
+        text = validate_question(question)
+        return self._context(text, resolve_follow_up(text, list(history)))
 
-    def _context(self, text: str, history: Sequence[Turn]) -> QuestionContext:
-        resolved = resolve_follow_up(text, list(history))
+    def _context(self, text: str, resolved: str | None) -> QuestionContext:
         query = spell_out(resolved or text)
         return QuestionContext(text=text, query=query, resolved=resolved,
                                qvec=self.encode(query), index=self.index, lexicon=self.lexicon)
@@ -186,7 +182,12 @@ class Engine:
             raise InvalidQuestion(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         text = validate_question(question)  # fails before a conversation is opened
         conv = self.conversations.get(conversation_id) if converse else None
-        ctx = self._context(text, conv.turns if conv else ())
+        return self._prepare(text, conv, resolve_follow_up(text, conv.turns) if conv else None,
+                             mode, k)
+
+    def _prepare(self, text: str, conv: Conversation | None, resolved: str | None,
+                 mode: str, k: int = CANDIDATE_CHUNKS) -> Prepared:
+        ctx = self._context(text, resolved)
         return Prepared(ctx, self.retrieve(ctx, k=k, mode=mode), conv)
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
@@ -225,11 +226,25 @@ class Engine:
         started = time.perf_counter()
         mode = mode or self.default_mode
         scorer = self.scorer_for(mode)
+        text = validate_question(question)  # fails before a conversation is opened
+        conv = self.conversations.get(conversation_id)
+        resolved = resolve_follow_up(text, conv.turns)
+        # A follow-up's answer depends on the conversation before it: never kept or reused.
+        key = self.answer_key(text, mode) if self.answers is not None and not resolved else None
+        if key is not None and self.answers is not None:
+            kept = self.answers.get(key)
+            if kept is not None:
+                answer = answer_from_dict(kept.answer)
+                answer.question = question
+                answer.turn = self._add_turn(conv, text, spell_out(text), False, answer,
+                                             kept.start)
+                answer.conversation_id = conv.id
+                answer.took_ms = (time.perf_counter() - started) * 1000
+                return answer
+
         cal = scorer.calibration
-        prepared = self.prepare(question, mode, conversation_id=conversation_id, converse=True)
-        ctx, hits, conv = prepared.context, prepared.hits, prepared.conversation
-        assert conv is not None
-        resolved = ctx.resolved
+        prepared = self._prepare(text, conv, resolved, mode)
+        ctx, hits = prepared.context, prepared.hits
         last = conv.turns[-1] if conv.turns else None
         avoid = ((last.chunk_id, last.start)
                  if resolved and last and last.chunk_id and last.start is not None else None)
@@ -262,15 +277,23 @@ class Engine:
             answer.highlights = highlights(answer.answer, ctx.text)
         else:
             answer.suggestions = self._suggestions(hits)
-        answer.turn = self.conversations.add_turn(conv, Turn(
-            question=ctx.text, resolved=ctx.query, answered=answer.answered,
-            topic=topic_of(ctx.text, conv.turns, resolved is not None),
-            section=answer.citations[0].section if answer.citations else None,
-            answer=answer.answer,
-            chunk_id=answer.citations[0].chunk_id if answer.citations else None,
-            start=span.chunk.sentences[span.sentence][0] if span and answer.answered else None))
+        quoted = span.chunk.sentences[span.sentence][0] if span and answer.answered else None
+        if key is not None and self.answers is not None:
+            self.answers.put(key, CachedAnswer(asdict(answer), quoted))
+        answer.turn = self._add_turn(conv, ctx.text, ctx.query, resolved is not None, answer,
+                                     quoted)
         answer.took_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def _add_turn(self, conv: Conversation, text: str, query: str, follow_up: bool,
+                  answer: Answer, start: int | None) -> int:
+        """Record the answer as the conversation's next turn; returns its number."""
+        cited = answer.citations[0] if answer.citations else None
+        return self.conversations.add_turn(conv, Turn(
+            question=text, resolved=query, answered=answer.answered,
+            topic=topic_of(text, conv.turns, follow_up),
+            section=cited.section if cited else None, answer=answer.answer,
+            chunk_id=cited.chunk_id if cited else None, start=start))
 
     @staticmethod
     def _suggestions(hits: list[Hit]) -> list[Suggestion]:

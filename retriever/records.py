@@ -111,3 +111,22 @@ class Answer:
             "took_ms": round(self.took_ms, 3),
             "resolved_question": self.resolved_question,
         }
+
+
+def answer_from_dict(data: dict[str, Any]) -> Answer:
+    """The Answer that `Answer.to_dict()` wrote (a cached answer read back)."""
+
+    def citation(c: dict[str, Any]) -> Citation:
+        return Citation(**{**c, "section_path": list(c["section_path"])})
+
+    return Answer(
+        question=data["question"], answered=data["answered"], answer=data["answer"],
+        confidence=float(data["confidence"]),
+        citations=[citation(c) for c in data["citations"]],
+        items=[ListItem(text=i["text"], citation=citation(i["citation"]))
+               for i in data["items"]],
+        suggestions=[Suggestion(**s) for s in data["suggestions"]],
+        highlights=[(int(a), int(b)) for a, b in data["highlights"]],
+        conversation_id=data["conversation_id"], turn=int(data["turn"]),
+        index_version=data["index_version"], took_ms=float(data["took_ms"]),
+        resolved_question=data["resolved_question"])

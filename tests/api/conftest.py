@@ -68,7 +68,7 @@ def make_settings(tmp_path: Path, sample_index_dir: Path) -> Callable[..., Any]:
 @pytest.fixture
 def make_client(make_settings: Callable[..., Any]) -> Iterator[Callable[..., TestClient]]:
     """Start `create_app(settings)` (lifespan included) and wait until it is ready."""
-    from chat_api.main import create_app
+    from chat_api.server.app import create_app
 
     opened: list[TestClient] = []
 
@@ -92,7 +92,7 @@ def client(
     tmp_path_factory: pytest.TempPathFactory, sample_index_dir: Path
 ) -> Iterator[TestClient]:
     """One ready app per test module (loading the model takes a second): no rate limit."""
-    from chat_api.main import create_app
+    from chat_api.server.app import create_app
 
     settings = api_settings(sample_index_dir,
                             tmp_path_factory.mktemp("api") / "feedback.sqlite3")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from chat_api.routes.dashboard import _csv
+from chat_api.server.routes.dashboard import _csv
 
 PLANTED = '=HYPERLINK("http://evil.example/","help")'
 

@@ -48,7 +48,7 @@ def guarded(make_settings: Callable[..., Any], sample_engine: Any
             ) -> Iterator[Callable[..., TestClient]]:
     """`guarded(**settings)`: the real app behind uvicorn's proxy-header handling, as
     `govqa serve` runs it, so that X-Forwarded-For tells the clients apart."""
-    from chat_api.main import create_app
+    from chat_api.server.app import create_app
 
     opened: list[TestClient] = []
 

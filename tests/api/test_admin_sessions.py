@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from chat_api import admin_session
+from chat_api.server import admin_session
 from tests.api.conftest import ADMIN_TOKEN
 
 _CSRF_FIELD = re.compile(r'name="csrf" value="([^"]*)"')

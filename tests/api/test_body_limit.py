@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from fastapi.testclient import TestClient
 
-from chat_api.body_limit import BodyLimitMiddleware
+from chat_api.server.body_limit import BodyLimitMiddleware
 from tests.api.conftest import ANSWERABLE
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from chat_api.feedback import FeedbackStore
+from chat_api.store.feedback import FeedbackStore
 from govqa.errors import UnknownTurn
 from retriever.records import Answer
 from tests.api.conftest import ANSWERABLE

@@ -19,7 +19,7 @@ EXAMPLES = 200  # per operation: about a minute for the whole API on two cores
 
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory, sample_index_dir: Path) -> Any:
-    from chat_api.main import create_app
+    from chat_api.server.app import create_app
 
     app = create_app(api_settings(sample_index_dir,
                                   tmp_path_factory.mktemp("fuzz") / "feedback.sqlite3"))

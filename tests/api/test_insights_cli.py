@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from chat_api.feedback import FeedbackStore
-from chat_api.insights_cli import parse_range
+from chat_api.insights.cli import parse_range
+from chat_api.store.feedback import FeedbackStore
 
 RunCli = Callable[..., tuple[int, str, str]]
 MARKUP = "what does [bold red]x[/] mean?"

@@ -22,13 +22,14 @@ REPO = Path(__file__).resolve().parents[2]
 def test_readyz_is_503_until_the_model_and_index_are_loaded(
     make_client: Callable[..., TestClient], await_ready: Callable[..., dict[str, Any]]
 ) -> None:
-    from chat_api.engines import load_engine
+    from chat_api.answers.engines import load_engine
 
     gate = threading.Event()
 
-    def gated_load(index_dir: Path, model: str | None, conversations: Any) -> Any:
+    def gated_load(index_dir: Path, model: str | None, conversations: Any,
+                   answers: Any) -> Any:
         assert gate.wait(60), "the test never opened the gate"
-        return load_engine(index_dir, model, conversations)
+        return load_engine(index_dir, model, conversations, answers)
 
     client = make_client(wait=False, engine_loader=gated_load)
     try:

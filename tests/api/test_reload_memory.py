@@ -6,7 +6,7 @@ import gc
 import weakref
 from pathlib import Path
 
-from chat_api.engines import EngineSlot
+from chat_api.answers.engines import EngineSlot
 
 
 def _rss_mb() -> float:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from chat_api.redact import redact
 from chat_api.settings import LOCALHOST_ORIGIN_REGEX, Settings
+from chat_api.store.redact import redact
 
 
 def test_settings_from_env_and_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

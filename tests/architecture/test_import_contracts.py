@@ -34,7 +34,7 @@ def copy_of_repo(tmp_path: Path) -> Path:
 def test_the_repository_keeps_every_contract() -> None:
     result = lint_imports(REPO)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 5 kept, 0 broken." in result.stdout
+    assert "Contracts: 6 kept, 0 broken." in result.stdout
 
 
 def _append(path: Path, line: str) -> None:
@@ -43,7 +43,12 @@ def _append(path: Path, line: str) -> None:
 
 @pytest.mark.parametrize(("module", "line", "broken"), [
     # The retriever reaching up into the service.
-    ("retriever/terms.py", "import chat_api.main  # noqa", "The runtime is layered"),
+    ("retriever/terms.py", "import chat_api.server.app  # noqa", "The runtime is layered"),
+    # The store reaching up into the HTTP app, and Slack into its sibling, the insights.
+    ("chat_api/store/feedback.py", "import chat_api.server.app  # noqa",
+     "The service's rooms"),
+    ("chat_api/slack/blocks.py", "import chat_api.insights.data  # noqa",
+     "The service's rooms"),
     # The runtime reaching into the fitting code.
     ("retriever/engine.py", "import tuning.calibrate  # noqa", "The runtime never imports"),
     # Training reaching into the bench harness rather than its question and metric modules.

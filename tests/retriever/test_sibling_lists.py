@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chat_api.slack_blocks import answer_blocks
+from chat_api.slack.blocks import answer_blocks
 
 QUESTION = "What strategic goals sit under GovTech's mission?"
 PAGE = "https://www.tech.gov.sg/about-us/who-we-are/"

@@ -6,12 +6,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 import redis
+from fastapi.testclient import TestClient
 
 from loadtest.proxy import TcpProxy
+from tests.api.conftest import api_settings, wait_ready
 
 PG_ADMIN = os.environ.get("GOVQA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("GOVQA_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -74,3 +78,28 @@ def proxy() -> Iterator[Callable[[str, int], TcpProxy]]:
     yield make
     for p in made:
         p.cut()
+
+
+@pytest.fixture
+def shared_app(tmp_path: Path, sample_index_dir: Path, redis_prefix: str,
+               database_url: str) -> Iterator[Callable[..., TestClient]]:
+    """`shared_app(redis_port=…, database_port=…, **settings)`: the real app, in process,
+    on Redis and PostgreSQL reached through the given ports."""
+    from chat_api.server.app import create_app
+
+    opened: list[TestClient] = []
+
+    def make(redis_port: int = 6379, database_port: int = 5432, **overrides: Any) -> TestClient:
+        settings = api_settings(
+            sample_index_dir, tmp_path / "unused.sqlite3", reader="off",
+            redis_url=f"redis://127.0.0.1:{redis_port}/0", redis_prefix=redis_prefix,
+            database_url=database_url.replace(":5432/", f":{database_port}/"), **overrides)
+        client = TestClient(create_app(settings), raise_server_exceptions=False)
+        client.__enter__()
+        opened.append(client)
+        wait_ready(client)
+        return client
+
+    yield make
+    for client in reversed(opened):
+        client.__exit__(None, None, None)

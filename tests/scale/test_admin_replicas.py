@@ -15,7 +15,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from chat_api import admin_session
+from chat_api.server import admin_session
 from loadtest.proxy import TcpProxy
 from tests.api.conftest import api_settings
 from tests.api.test_admin_guard import GUESSES, bearer
@@ -106,7 +106,7 @@ def shared_app(tmp_path: Path, sample_index_dir: Path, redis_prefix: str, sample
                ) -> Iterator[Callable[..., TestClient]]:
     """`shared_app(redis_port=…, **settings)`: the real app in process on the shared Redis
     (through the given port), its engine the sample one, loaded at once."""
-    from chat_api.main import create_app
+    from chat_api.server.app import create_app
 
     with ExitStack() as stack:
         def make(redis_port: int = 6379, **overrides: Any) -> TestClient:

@@ -10,9 +10,9 @@ import psycopg
 import pytest
 from alembic import command
 
-from chat_api.db import migrate
-from chat_api.db.urls import connect
-from chat_api.feedback import FeedbackStore
+from chat_api.store.db import migrate
+from chat_api.store.db.urls import connect
+from chat_api.store.feedback import FeedbackStore
 from govqa.errors import SchemaOutdated, StoreUnavailable
 from loadtest.proxy import TcpProxy
 from retriever.records import Answer

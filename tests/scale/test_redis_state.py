@@ -10,9 +10,9 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from chat_api.dependency import Dependency
 from chat_api.metrics import Metrics
-from chat_api.redis_state import RedisConversations, RedisSeenKeys
+from chat_api.service_health import Dependency
+from chat_api.state.redis_state import RedisConversations, RedisSeenKeys
 from loadtest.proxy import TcpProxy
 from retriever.conversation import Turn
 from tests.scale.conftest import REDIS

@@ -345,6 +345,7 @@ class ServiceThread:
     """The real FastAPI app on uvicorn, on a free port, in a background thread."""
 
     def __init__(self, app: Any) -> None:
+        self.app = app
         self.sock = free_socket()
         self.port = self.sock.getsockname()[1]
         config = uvicorn.Config(app, log_level="warning", lifespan="on")
@@ -429,7 +430,7 @@ def start_service(
     make_settings: Callable[..., Any], fake_slack: FakeSlack
 ) -> Iterator[Callable[..., ServiceThread]]:
     """Start `create_app(Settings(...))` on real HTTP with Slack pointed at the fake."""
-    from chat_api.main import create_app
+    from chat_api.server.app import create_app
 
     started: list[ServiceThread] = []
 
@@ -471,7 +472,8 @@ def make_sender(fake_slack: FakeSlack) -> Callable[[ServiceThread], SlackSender]
 
 @pytest.fixture(scope="session")
 def stored(slack_feedback_db: Path) -> Callable[[str, str], list[tuple[Any, ...]]]:
-    """Rows of the service's feedback store for one conversation: ("feedback"|"questions", id)."""
+    """Rows of the service's feedback store for one conversation: ("feedback"|"questions", id),
+    waiting up to 10 s for `at_least` of them."""
     import sqlite3
 
     queries = {
@@ -481,9 +483,15 @@ def stored(slack_feedback_db: Path) -> Callable[[str, str], list[tuple[Any, ...]
         " WHERE conversation_id = ? ORDER BY id",
     }
 
-    def rows(table: str, conversation_id: str) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(slack_feedback_db) as conn:
-            return conn.execute(queries[table], (conversation_id,)).fetchall()
+    def rows(table: str, conversation_id: str, at_least: int = 0) -> list[tuple[Any, ...]]:
+        # The question log has its own writer thread: a row lands soon after the reply.
+        deadline = time.monotonic() + 10
+        while True:
+            with sqlite3.connect(slack_feedback_db) as conn:
+                found = conn.execute(queries[table], (conversation_id,)).fetchall()
+            if len(found) >= at_least or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)
 
     return rows
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chat_api.slack_blocks import (
+from chat_api.slack.blocks import (
     answer_blocks,
     answer_text,
     feedback_value,

@@ -92,7 +92,7 @@ def test_ask_command_acks_at_once_then_posts_the_answer_in_channel(
         "replace_original": False,
     }
     assert turn == 1
-    assert stored("questions", conversation_id) == [("slack", conversation_id, 1, QUESTION, 1)]
+    assert stored("questions", conversation_id, 1) == [("slack", conversation_id, 1, QUESTION, 1)]
 
 
 def test_ask_command_answers_ephemerally_when_configured(
@@ -109,7 +109,7 @@ def test_ask_command_answers_ephemerally_when_configured(
 def test_ask_command_is_acknowledged_before_the_engine_has_answered(
     start_service, make_sender, fake_slack
 ) -> None:
-    from chat_api.engines import load_engine
+    from chat_api.answers.engines import load_engine
 
     asked, release = threading.Event(), threading.Event()
 
@@ -144,7 +144,7 @@ def test_ask_command_is_acknowledged_before_the_engine_has_answered(
 def test_an_engine_failure_gets_an_apology_and_no_details(
     start_service, make_sender, fake_slack
 ) -> None:
-    from chat_api.engines import load_engine
+    from chat_api.answers.engines import load_engine
 
     class BrokenEngine:
         def __init__(self, engine: Any) -> None:
@@ -211,7 +211,7 @@ def test_mention_is_answered_in_a_thread_and_follow_ups_keep_the_conversation(
         "unfurl_media": False,
         "team_id": "T0TEAM",
     }
-    assert stored("questions", conversation_id) == [
+    assert stored("questions", conversation_id, 2) == [
         ("slack", conversation_id, 1, QUESTION, 1),
         ("slack", conversation_id, 2, FOLLOW_UP, int(expected_follow_up.answered)),
     ]
@@ -386,3 +386,35 @@ def test_slack_answers_and_abstentions_are_counted_in_metrics(
     fake_slack.wait_posts(2)
     after = slack_answer_counts(slack_service.url)
     assert {k: after[k] - before.get(k, 0) for k in after} == {"answered": 1, "abstained": 1}
+
+
+def test_slack_answers_run_on_the_workers_answer_thread(
+    start_service, make_sender, fake_slack
+) -> None:
+    from chat_api.answers.engines import load_engine
+
+    threads: list[str] = []
+
+    class WatchedEngine:
+        """The real engine, noting the thread each answer is worked out on."""
+
+        def __init__(self, engine: Any) -> None:
+            self._engine = engine
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._engine, name)
+
+        def ask(self, *args: Any, **kwargs: Any) -> Any:
+            threads.append(threading.current_thread().name)
+            return self._engine.ask(*args, **kwargs)
+
+    service = start_service(engine_loader=lambda *a: WatchedEngine(load_engine(*a)))
+    fake_slack.reset()
+    sender = make_sender(service)
+    sender.command(QUESTION)
+    sender.event(mention("who takes part in DGX?", "1700020000.000100", channel="C0THREADS"))
+    fake_slack.wait_posts(2)
+    # The same single thread as /api/chat's answers, not one of asyncio's default pool.
+    assert len(threads) == 2
+    assert all(name.startswith("govqa-answer_") for name in threads), threads
+    assert service.app.state.answers.executor._max_workers == 1

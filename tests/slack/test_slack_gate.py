@@ -103,7 +103,7 @@ def test_ssl_check_is_accepted(slack, fake_slack) -> None:
 
 
 def test_a_click_on_an_answer_never_given_stores_nothing(slack, fake_slack, stored) -> None:
-    from chat_api.slack_blocks import feedback_value
+    from chat_api.slack.blocks import feedback_value
 
     blocks = [{"type": "actions", "block_id": "govqa_feedback", "elements": [
         {"type": "button", "action_id": "govqa_feedback_up",

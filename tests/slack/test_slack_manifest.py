@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-MANIFEST = Path(__file__).resolve().parents[2] / "slack" / "manifest.yml"
+MANIFEST = Path(__file__).resolve().parents[2] / "chat_api" / "slack" / "manifest.yml"
 EVENTS_URL = "https://YOUR_HOST/slack/events"
 
 

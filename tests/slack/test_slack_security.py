@@ -84,7 +84,7 @@ def test_unsigned_or_stale_requests_get_401_and_nothing_is_posted(slack, fake_sl
 def test_without_slack_tokens_the_route_is_absent_and_one_line_says_so(
     make_settings, caplog, tokens
 ) -> None:
-    from chat_api.main import create_app
+    from chat_api.server.app import create_app
 
     caplog.set_level(logging.INFO)
     with TestClient(create_app(make_settings(**tokens))) as client:

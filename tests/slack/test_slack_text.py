@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from chat_api.slack import RecentKeys, SlackConfig, conversation_id_for, question_text
+from chat_api.slack.bot import SlackConfig, conversation_id_for, question_text
+from chat_api.state.seen import RecentKeys
 
 
 @pytest.mark.parametrize(

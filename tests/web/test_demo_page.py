@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from chat_api.demo import render_demo_page
+from chat_api.server.demo import render_demo_page
 from ingest.pipeline import ingest_sources
 from ingest.records import Chunk, Page
 

@@ -1,0 +1,1 @@
+"""The Slack bot: Bolt listeners, Block Kit answers, the signed-request gate, Socket Mode."""

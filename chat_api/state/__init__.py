@@ -1,0 +1,1 @@
+"""State shared by replicas through Redis, and the in-process stand-ins used without it."""

@@ -1,0 +1,1 @@
+"""What the service writes down: votes, the redacted question log, and their database."""
