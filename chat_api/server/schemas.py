@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from retriever.engine import MAX_QUESTION_CHARS
+
 EXAMPLE_URL = (
     "https://www.tech.gov.sg/products-and-services/collaborate-with-us/"
     "international-collaboration/"
@@ -33,7 +35,7 @@ class ChatRequest(BaseModel):
         }
     )
 
-    question: str = Field(min_length=1, max_length=1000,
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS,
                           json_schema_extra={"pattern": NOT_BLANK},
                           description="The visitor's question.")
     conversation_id: str | None = Field(

@@ -144,17 +144,24 @@ def test_sign_in_cookies_are_set_and_deleted_with_the_same_flags(app_client: Tes
 
 
 def test_a_session_cookie_is_bound_to_the_token_that_signed_it() -> None:
-    cookie, sid = admin_session.issue("token-one", now=1_000_000.0)
-    expires, _, _ = cookie.split(".")
-    assert (expires, admin_session.session_id("token-one", cookie, now=1_000_000.0)) == (
-        str(1_000_000 + admin_session.SESSION_S), sid)
+    from itsdangerous.encoding import base64_encode, int_to_bytes
+
+    began = 1_000_000.0
+    cookie, sid = admin_session.issue("token-one", now=began)
+    stamped, signed_at, _ = cookie.split(".")
+    assert stamped == sid
+    assert admin_session.session_id("token-one", cookie, now=began) == sid
+    assert admin_session.session_id(
+        "token-one", cookie, now=began + admin_session.SESSION_S - 1) == sid
     # A new admin token derives a new signing key: every earlier cookie stops verifying.
-    assert admin_session.session_id("token-two", cookie, now=1_000_000.0) is None
+    assert admin_session.session_id("token-two", cookie, now=began) is None
     # Expired, tampered with, or not a cookie of ours at all.
     assert admin_session.session_id(
-        "token-one", cookie, now=1_000_000.0 + admin_session.SESSION_S) is None
-    forged_expiry = f"{int(expires) + 3600}" + cookie[len(expires):]
-    assert admin_session.session_id("token-one", forged_expiry, now=1_000_000.0) is None
+        "token-one", cookie, now=began + admin_session.SESSION_S) is None
+    later = base64_encode(int_to_bytes(int(began) + 3600)).decode()
+    forged = cookie.replace(f".{signed_at}.", f".{later}.")
+    assert forged != cookie
+    assert admin_session.session_id("token-one", forged, now=began + 3600) is None
     for junk in ("", "a.b", "a.b.c.d", "x" * 80, None):
-        assert admin_session.session_id("token-one", junk, now=1_000_000.0) is None
-    assert admin_session.session_id(None, cookie, now=1_000_000.0) is None
+        assert admin_session.session_id("token-one", junk, now=began) is None
+    assert admin_session.session_id(None, cookie, now=began) is None

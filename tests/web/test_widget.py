@@ -526,3 +526,12 @@ def test_list_answer_links_every_item(server_factory, corpus_index_dir: Path, op
     lead = page.locator(".gq-bot .gq-list > p").first
     assert lead.inner_text() == data["citations"][0]["quote"]
     assert watch.dialogs == [] and watch.errors == []
+
+
+def test_the_widget_holds_a_question_to_the_servers_limit():
+    from retriever.engine import MAX_QUESTION_CHARS
+
+    js = (REPO / "web" / "widget.js").read_text(encoding="utf-8")
+    # JavaScript cannot import the constant: this keeps the input and its message in step.
+    assert f'maxlength: "{MAX_QUESTION_CHARS}"' in js
+    assert f"(up to {MAX_QUESTION_CHARS} characters)" in js

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
+from cachetools import TTLCache
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -95,24 +96,20 @@ class _RecentInsights:
     export follows soon after: the log is read and the gaps grouped once per range."""
 
     def __init__(self, ttl_s: float = 10.0, size: int = 16) -> None:
-        self.ttl_s, self.size = ttl_s, size
-        self._items: dict[Filters, tuple[float, Insights]] = {}
+        self._items: TTLCache[Filters, Insights] = TTLCache(maxsize=size, ttl=ttl_s)
         self._lock = threading.Lock()
 
     def get(self, request: Request, store: Any, f: Filters) -> Insights:
-        now = time.monotonic()
         with self._lock:
             hit = self._items.get(f)
-            if hit is not None and now - hit[0] < self.ttl_s:
-                return hit[1]
+        if hit is not None:
+            return hit
         engine = request.app.state.engines.engine
         # Still loading: gaps are grouped by their words alone, without suggestions.
         lookups = engine_lookups(engine) if engine is not None else (None, None)
         data = collect(store.engine, f, *lookups)
         with self._lock:
-            self._items = {k: v for k, v in self._items.items() if now - v[0] < self.ttl_s}
-            if len(self._items) < self.size:
-                self._items[f] = (now, data)
+            self._items[f] = data
         return data
 
 

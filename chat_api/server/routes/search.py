@@ -13,6 +13,7 @@ from chat_api.server.routes.limits import limited
 from chat_api.server.schemas import ERRORS, NOT_BLANK, SearchResponse
 from chat_api.settings import Settings
 from govqa.errors import InvalidQuestion
+from retriever.engine import MAX_QUESTION_CHARS
 
 
 def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
@@ -23,7 +24,7 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
     async def search(
         request: Request,
         answers: AnswersDep,
-        q: Annotated[str, Query(min_length=1, max_length=1000,
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS,
                                 json_schema_extra={"pattern": NOT_BLANK},
                                 description="The query.")],
         k: Annotated[int, Query(ge=1, le=50, description="How many sections to return.")] = 5,
