@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from bench.charts import bar_chart, histogram
 from bench.results import QuestionResult
 from bench.run import TYPE_COLUMNS, BenchRun, fmt, label, short_label
+from chat_api.insights.charts import Series, bars, histogram, percent
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#111827;
@@ -97,10 +97,12 @@ def render_html(run: BenchRun) -> str:
     summaries = run.summaries()
     shown = run.shown_metrics(summaries)
     types = sorted({t for s in summaries.values() for t in s["by_type"]})
-    acc_chart = bar_chart(
+    acc_chart = bars(
         "accuracy by question type",
         types,
-        {m: [summaries[m]["by_type"].get(t, {}).get("accuracy") for t in types] for m in run.modes},
+        [Series(m, [summaries[m]["by_type"].get(t, {}).get("accuracy") for t in types])
+         for m in run.modes],
+        top=1.0, fmt=percent,
     )
     hists = "".join(
         f"<h3>{escape(m)}</h3>" + histogram(f"latency histogram ({m})", [r.latency_ms for r in rs])

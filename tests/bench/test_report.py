@@ -188,15 +188,26 @@ def test_terminal_summary_lists_metrics_per_mode(results):
 
 
 def test_bar_chart_keeps_bars_narrow_and_slants_crowded_labels():
-    from bench.charts import MAX_BAR, bar_chart
+    from chat_api.insights.charts import MAX_BAR, Series, bars, percent
 
-    one = bar_chart("one", ["answerable"], {"hybrid": [0.75]})
+    one = bars("one", ["answerable"], [Series("hybrid", [0.75])], top=1.0, fmt=percent)
     (width,) = re.findall(r'class="bar" x="[\d.]+" y="[\d.]+" width="([\d.]+)"', one)
     assert float(width) <= MAX_BAR
     assert "rotate(" not in one
+    assert "answerable: 75% hybrid" in one
     names = [f"Practice number {i} with a long name" for i in range(9)]
-    many = bar_chart("many", names, {"hybrid": [0.5] * 9, "bm25": [None] * 8 + [0.1]})
+    many = bars("many", names, [Series("hybrid", [0.5] * 9),
+                                Series("bm25", [None] * 8 + [0.1])], top=1.0, fmt=percent)
     assert many.count('class="bar"') == 10  # a missing value draws no bar
     assert many.count("rotate(-20") == 9
     assert "Practice number 0 wit…" in many  # truncated, full name in its tooltip
     assert "<title>Practice number 0 with a long name</title>" in many
+
+
+def test_a_histogram_counts_each_value_once():
+    from chat_api.insights.charts import histogram
+
+    svg = histogram("latency", [1.0, 1.5, 2.0, 9.0, 10.0], bins=3)
+    counts = re.findall(r'<title>[\d.]+: (\d+) questions by ms</title>', svg)
+    assert sorted(map(int, counts)) == [2, 3]  # the empty middle range draws no bar
+    assert "no data" in histogram("latency", [])
