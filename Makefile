@@ -69,6 +69,7 @@ bench-scale: $(STAMP) ingest
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m loadtest.scale --index $(INDEX) --out var/bench/scale
+	$(PY) -m loadtest.answer_cache --index $(INDEX) --out var/bench/answer-cache
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

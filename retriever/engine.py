@@ -221,8 +221,38 @@ class Engine:
         scored = scores(scorer, scorer.rows(ctx, cands))
         return [(hit, j, float(s)) for (hit, j), s in zip(cands.where, scored, strict=True)]
 
+    def recall(self, question: str, conversation_id: str | None = None,
+               mode: str | None = None) -> Answer | None:
+        """The answer kept for this question, as a new turn of the conversation, or None:
+        no cache, nothing kept, or a follow-up (whose answer depends on the turns before).
+        Cheap, with no model call, so a service can try it before queueing the real work."""
+        if self.answers is None:
+            return None
+        started = time.perf_counter()
+        mode = mode or self.default_mode
+        self.scorer_for(mode)  # an unknown mode fails here as in ask()
+        text = validate_question(question)
+        conv = self.conversations.get(conversation_id)
+        if resolve_follow_up(text, conv.turns):
+            return None
+        kept = self.answers.get(self.answer_key(text, mode))
+        if kept is None:
+            return None
+        answer = answer_from_dict(kept.answer)
+        answer.question = question
+        answer.turn = self._add_turn(conv, text, spell_out(text), False, answer, kept.start)
+        answer.conversation_id = conv.id
+        answer.took_ms = (time.perf_counter() - started) * 1000
+        return answer
+
     def ask(self, question: str, conversation_id: str | None = None,
-            mode: str | None = None) -> Answer:
+            mode: str | None = None, recall: bool = True) -> Answer:
+        """The answer, kept for the next asker unless it is a follow-up. `recall=False`
+        skips looking for a kept one (the caller just did, with recall())."""
+        if recall:
+            kept = self.recall(question, conversation_id, mode)
+            if kept is not None:
+                return kept
         started = time.perf_counter()
         mode = mode or self.default_mode
         scorer = self.scorer_for(mode)
@@ -231,16 +261,6 @@ class Engine:
         resolved = resolve_follow_up(text, conv.turns)
         # A follow-up's answer depends on the conversation before it: never kept or reused.
         key = self.answer_key(text, mode) if self.answers is not None and not resolved else None
-        if key is not None and self.answers is not None:
-            kept = self.answers.get(key)
-            if kept is not None:
-                answer = answer_from_dict(kept.answer)
-                answer.question = question
-                answer.turn = self._add_turn(conv, text, spell_out(text), False, answer,
-                                             kept.start)
-                answer.conversation_id = conv.id
-                answer.took_ms = (time.perf_counter() - started) * 1000
-                return answer
 
         cal = scorer.calibration
         prepared = self._prepare(text, conv, resolved, mode)

@@ -28,23 +28,29 @@ class AnswerService:
     worker's cores), so running several answers at once would only add memory, and running
     one on the event loop would hold every other request up."""
 
-    def __init__(self, slot: EngineSlot, store: FeedbackStore, metrics: Metrics,
-                 executor: ThreadPoolExecutor | None = None) -> None:
+    def __init__(self, slot: EngineSlot, store: FeedbackStore, metrics: Metrics) -> None:
         self.slot = slot
         self.store = store
         self.metrics = metrics
-        self.executor = executor or ThreadPoolExecutor(max_workers=1,
-                                                       thread_name_prefix="govqa-answer")
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govqa-answer")
+        # Kept answers are looked up on a thread of their own (the lookup may wait on Redis):
+        # a question asked again is not queued behind another visitor's reader call.
+        self.lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govqa-lookup")
 
-    async def _run(self, work: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
+    async def _run(self, work: Callable[[], T], executor: ThreadPoolExecutor | None = None) -> T:
+        return await asyncio.get_running_loop().run_in_executor(executor or self.executor, work)
 
     async def ask(self, question: str, conversation_id: str | None = None,
                   channel: str = "api") -> Answer:
         """The answer, or the engine's error (NotReady, InvalidQuestion …) as raised."""
         engine = self.slot.get()  # NotReady (503) before any work is queued
-        answer = await self._run(functools.partial(engine.ask, question,
-                                                   conversation_id=conversation_id))
+        answer = None
+        if engine.answers is not None:
+            answer = await self._run(functools.partial(
+                engine.recall, question, conversation_id=conversation_id), self.lookups)
+        if answer is None:
+            answer = await self._run(functools.partial(
+                engine.ask, question, conversation_id=conversation_id, recall=False))
         try:
             # Only queued: the log's own thread writes it, so no database holds the answer up.
             self.store.log_question(answer, channel)
@@ -59,4 +65,5 @@ class AnswerService:
         return engine, await self._run(functools.partial(engine.search, query, k))
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        for pool in (self.lookups, self.executor):
+            pool.shutdown(wait=False, cancel_futures=True)

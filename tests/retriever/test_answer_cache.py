@@ -91,3 +91,16 @@ def test_a_kept_answer_reads_back_whole() -> None:
     assert (memory.get("a"), len(memory)) == (None, 2)
     memory.clear()
     assert len(memory) == 0
+
+
+def test_recall_finds_only_a_kept_answer_and_never_a_follow_up(cached_engine: Engine,
+                                                               sample_engine: Engine) -> None:
+    assert cached_engine.recall(QUESTION) is None  # nothing kept yet
+    first = cached_engine.ask(QUESTION, conversation_id="thread-5")
+    recalled = cached_engine.recall(QUESTION, conversation_id="thread-6")
+    assert recalled is not None
+    assert (recalled.conversation_id, recalled.turn) == ("thread-6", 1)
+    assert _same(recalled) == _same(first)
+    # In thread-5 the same words after DGX are a follow-up: never recalled.
+    assert cached_engine.recall(FOLLOW_UP, conversation_id="thread-5") is None
+    assert sample_engine.recall(QUESTION) is None  # an engine without a cache
