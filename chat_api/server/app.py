@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from chat_api.answers.engines import EngineLoader, EngineSlot, load_engine, watch_index
 from chat_api.answers.service import AnswerService
 from chat_api.errors import install_error_handlers
+from chat_api.insights import ASSETS_DIR
 from chat_api.metrics import Metrics
 from chat_api.server.admin_guard import (
     AdminGuard,
@@ -147,11 +148,12 @@ def create_app(
     app.include_router(search.build_router(limiter, settings))
     app.include_router(feedback.build_router(limiter, settings))
     app.include_router(admin.build_router())
-    app.include_router(dashboard.build_router(settings.web_dir))
+    app.include_router(dashboard.build_router(ASSETS_DIR))
     app.include_router(health.build_router())
     _mount_slack(app, settings, answers, store, shared)
     app.include_router(web.build_router(settings))
     app.mount("/static", StaticFiles(directory=settings.web_dir, check_dir=False), name="static")
+    app.mount("/admin/assets", StaticFiles(directory=ASSETS_DIR), name="admin-assets")
 
     app.add_middleware(
         CORSMiddleware,

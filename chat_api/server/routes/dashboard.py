@@ -43,8 +43,8 @@ _SECURITY_HEADERS = {
 }
 
 
-def _page(web_dir: Path, name: str, status: int = 200, **values: str) -> HTMLResponse:
-    html = (web_dir / name).read_text(encoding="utf-8")
+def _page(assets: Path, name: str, status: int = 200, **values: str) -> HTMLResponse:
+    html = (assets / name).read_text(encoding="utf-8")
     for key, value in values.items():
         html = html.replace("{{" + key + "}}", escape(value))
     return HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
@@ -173,7 +173,7 @@ def _chart(name: str, data: Insights) -> str:
         charts.Series("p95", [d["p95_ms"] for d in data.days])], unit=" ms")
 
 
-def build_router(web_dir: Path) -> APIRouter:
+def build_router(assets: Path) -> APIRouter:
     router = APIRouter(tags=["dashboard"])
     editor = [Depends(require_editor)]
     recent = _RecentInsights()
@@ -184,18 +184,18 @@ def build_router(web_dir: Path) -> APIRouter:
             return _off_page()
         session = await _session(request, settings)
         if session is not None:
-            return _page(web_dir, "admin.html",
+            return _page(assets, "admin.html",
                          csrf=admin_session.csrf_token(settings.admin_token, session[0]))
         return _login_page(request)
 
     def _off_page() -> HTMLResponse:
-        return _page(web_dir, "admin-login.html", 403, csrf="", error=(
+        return _page(assets, "admin-login.html", 403, csrf="", error=(
             "The dashboard is off: set GOVQA_ADMIN_TOKEN to turn it on."))
 
     def _login_page(request: Request, error: str = "", status: int = 200,
                     headers: dict[str, str] | None = None) -> HTMLResponse:
         csrf = request.cookies.get(admin_session.LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-        page = _page(web_dir, "admin-login.html", status, csrf=csrf, error=error)
+        page = _page(assets, "admin-login.html", status, csrf=csrf, error=error)
         page.headers.update(headers or {})
         page.set_cookie(admin_session.LOGIN_CSRF_COOKIE, csrf, max_age=3600, **COOKIE_FLAGS)
         return page
