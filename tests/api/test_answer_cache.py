@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -86,3 +88,23 @@ def test_size_zero_turns_the_cache_off(make_client: Callable[..., TestClient]) -
     _ask(client, ANSWERABLE)
     assert client.app.state.engines.answers is None  # type: ignore[attr-defined]
     assert _lookups(client) == {"hit": 0.0, "miss": 0.0}
+
+
+def test_a_new_index_version_is_never_served_an_older_answer(
+        make_client: Callable[..., TestClient], index_copy: Path) -> None:
+    from retriever.index import read_chunks, read_pages, write_index
+
+    client = make_client(index_dir=index_copy, reload_interval=0.05)
+    before = _ask(client, ANSWERABLE)
+    assert "Australia" in before["answer"]
+    # The same page, one word respelt (same length, so every offset holds): a new version.
+    chunks = [replace(c, text=c.text.replace("Australia", "Austrelia"))
+              for c in read_chunks(index_copy)]
+    version = str(write_index(index_copy, read_pages(index_copy), chunks)["version"])
+    deadline = time.monotonic() + 60
+    while client.get("/readyz").json().get("index_version") != version:
+        assert time.monotonic() < deadline, "the new version was never served"
+        time.sleep(0.05)
+    after = _ask(client, ANSWERABLE)
+    assert after["index_version"] == version != before["index_version"]
+    assert "Austrelia" in after["answer"] and "Australia" not in after["answer"]
