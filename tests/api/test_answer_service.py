@@ -9,17 +9,15 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import ANSWERABLE
+from tests.engines import WrappedEngine
 
 
-class WatchedEngine:
+class WatchedEngine(WrappedEngine):
     """The real engine, noting which thread each call ran on."""
 
     def __init__(self, engine: Any, seen: list[tuple[str, str]]) -> None:
-        self._engine = engine
+        super().__init__(engine)
         self._seen = seen
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
 
     def _note(self, call: str) -> None:
         self._seen.append((call, threading.current_thread().name))

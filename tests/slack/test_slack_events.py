@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from tests.engines import WrappedEngine
+
 PAGE = (
     "https://www.tech.gov.sg/products-and-services/collaborate-with-us/international-collaboration/"
 )
@@ -113,14 +115,8 @@ def test_ask_command_is_acknowledged_before_the_engine_has_answered(
 
     asked, release = threading.Event(), threading.Event()
 
-    class HeldEngine:
+    class HeldEngine(WrappedEngine):
         """The real engine, holding each answer back until the test lets it go."""
-
-        def __init__(self, engine: Any) -> None:
-            self._engine = engine
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self._engine, name)
 
         def ask(self, *args: Any, **kwargs: Any) -> Any:
             asked.set()
@@ -146,13 +142,7 @@ def test_an_engine_failure_gets_an_apology_and_no_details(
 ) -> None:
     from chat_api.answers.engines import load_engine
 
-    class BrokenEngine:
-        def __init__(self, engine: Any) -> None:
-            self._engine = engine
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self._engine, name)
-
+    class BrokenEngine(WrappedEngine):
         def ask(self, *args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("secret internals")
 
@@ -395,14 +385,8 @@ def test_slack_answers_run_on_the_workers_answer_thread(
 
     threads: list[str] = []
 
-    class WatchedEngine:
+    class WatchedEngine(WrappedEngine):
         """The real engine, noting the thread each answer is worked out on."""
-
-        def __init__(self, engine: Any) -> None:
-            self._engine = engine
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self._engine, name)
 
         def ask(self, *args: Any, **kwargs: Any) -> Any:
             threads.append(threading.current_thread().name)
