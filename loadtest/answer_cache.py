@@ -34,7 +34,7 @@ async def _replay(url: str, log: list[str], connections: int, seconds: float) ->
     # aiohttp on uvloop: a lean client, so the two cores go to the server, not the load.
     # A connection per request, as visitors' browsers spread over the workers: kept-alive
     # connections stay with the worker that accepted them, and a lopsided split left one
-    # worker idle in some runs (41 against 65 req/s with the same code).
+    # worker idle in some runs.
     answered: set[str] = set()
     timings: dict[str, list[float]] = {"repeat": [], "new": []}
     errors = 0

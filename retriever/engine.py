@@ -65,7 +65,6 @@ class Prepared:
 
     context: QuestionContext
     hits: list[Hit]  # the best sections, reranked, best first
-    conversation: Conversation | None = None  # when asked within one
 
 
 class Engine:
@@ -172,23 +171,20 @@ class Engine:
                                  mode=retrieval)
         return self.reranker.rerank(ctx, hits)[:k]
 
-    def prepare(self, question: str, mode: str | None = None, k: int = CANDIDATE_CHUNKS, *,
-                conversation_id: str | None = None, converse: bool = False) -> Prepared:
-        """Everything before the answer is chosen, for every caller alike: validation,
-        follow-up resolution (with `converse`, in conversation `conversation_id`, new when
-        None), encoding, retrieval with the rerank, and the question's context."""
+    def prepare(self, question: str, mode: str | None = None,
+                k: int = CANDIDATE_CHUNKS) -> Prepared:
+        """Everything before the answer is chosen, for every caller alike (ask() too, with
+        the follow-up resolved in its conversation): validation, encoding, retrieval with
+        the rerank, and the question's context."""
         mode = mode or self.default_mode
         if mode not in MODES:
             raise InvalidQuestion(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
-        text = validate_question(question)  # fails before a conversation is opened
-        conv = self.conversations.get(conversation_id) if converse else None
-        return self._prepare(text, conv, resolve_follow_up(text, conv.turns) if conv else None,
-                             mode, k)
+        return self._prepare(validate_question(question), None, mode, k)
 
-    def _prepare(self, text: str, conv: Conversation | None, resolved: str | None,
-                 mode: str, k: int = CANDIDATE_CHUNKS) -> Prepared:
+    def _prepare(self, text: str, resolved: str | None, mode: str,
+                 k: int = CANDIDATE_CHUNKS) -> Prepared:
         ctx = self._context(text, resolved)
-        return Prepared(ctx, self.retrieve(ctx, k=k, mode=mode), conv)
+        return Prepared(ctx, self.retrieve(ctx, k=k, mode=mode))
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
         return self.prepare(query, mode, k=k).hits
@@ -233,9 +229,18 @@ class Engine:
         self.scorer_for(mode)  # an unknown mode fails here as in ask()
         text = validate_question(question)
         conv = self.conversations.get(conversation_id)
-        if resolve_follow_up(text, conv.turns):
+        key = self._cache_key(text, resolve_follow_up(text, conv.turns), mode)
+        return self._kept(question, text, conv, key, started)
+
+    def _cache_key(self, text: str, resolved: str | None, mode: str) -> str | None:
+        # A follow-up's answer depends on the conversation before it: never kept or reused.
+        if self.answers is None or resolved:
             return None
-        kept = self.answers.get(self.answer_key(text, mode))
+        return self.answer_key(text, mode)
+
+    def _kept(self, question: str, text: str, conv: Conversation, key: str | None,
+              started: float) -> Answer | None:
+        kept = self.answers.get(key) if key is not None and self.answers is not None else None
         if kept is None:
             return None
         answer = answer_from_dict(kept.answer)
@@ -249,21 +254,20 @@ class Engine:
             mode: str | None = None, recall: bool = True) -> Answer:
         """The answer, kept for the next asker unless it is a follow-up. `recall=False`
         skips looking for a kept one (the caller just did, with recall())."""
-        if recall:
-            kept = self.recall(question, conversation_id, mode)
-            if kept is not None:
-                return kept
         started = time.perf_counter()
         mode = mode or self.default_mode
         scorer = self.scorer_for(mode)
         text = validate_question(question)  # fails before a conversation is opened
         conv = self.conversations.get(conversation_id)
         resolved = resolve_follow_up(text, conv.turns)
-        # A follow-up's answer depends on the conversation before it: never kept or reused.
-        key = self.answer_key(text, mode) if self.answers is not None and not resolved else None
+        key = self._cache_key(text, resolved, mode)
+        if recall:
+            kept = self._kept(question, text, conv, key, started)
+            if kept is not None:
+                return kept
 
         cal = scorer.calibration
-        prepared = self._prepare(text, conv, resolved, mode)
+        prepared = self._prepare(text, resolved, mode)
         ctx, hits = prepared.context, prepared.hits
         last = conv.turns[-1] if conv.turns else None
         avoid = ((last.chunk_id, last.start)

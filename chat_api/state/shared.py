@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from chat_api.metrics import Metrics
 from chat_api.service_health import Dependency
 from chat_api.settings import Settings
-from chat_api.state.answer_cache import ServedAnswers
+from chat_api.state.answer_cache import RedisAnswers, ServedAnswers
+from chat_api.state.redis_state import RedisConversations, RedisSeenKeys, clients
 from retriever.answer_cache import MemoryAnswers
 
 if TYPE_CHECKING:
@@ -33,27 +34,17 @@ class SharedState:
 
     @classmethod
     def build(cls, settings: Settings, metrics: Metrics) -> SharedState:
-        local = (MemoryAnswers(settings.answer_cache_size, settings.answer_cache_ttl_s)
-                 if settings.answer_cache_size else None)
         if not settings.redis_url:
-            return cls(answers=ServedAnswers(local, count=metrics.count_cache_lookup)
-                       if local is not None else None)
-        from chat_api.state.answer_cache import RedisAnswers
-        from chat_api.state.redis_state import RedisConversations, RedisSeenKeys, clients
-
+            return cls(answers=_answers(settings, metrics))
         health = Dependency("Redis", metrics.dependency("redis"))
         sync_client, async_client = clients(settings.redis_url, settings.redis_timeout_s)
-        answers = None
-        if local is not None:
-            answers = ServedAnswers(
-                local, RedisAnswers(sync_client, health, settings.redis_prefix,
-                                    settings.answer_cache_ttl_s),
-                count=metrics.count_cache_lookup)
+        shared = RedisAnswers(sync_client, health, settings.redis_prefix,
+                              settings.answer_cache_ttl_s)
         return cls(
             conversations=RedisConversations(sync_client, health, settings.redis_prefix),
             seen=RedisSeenKeys(async_client, health, settings.redis_prefix),
             redis_health=health,
-            answers=answers,
+            answers=_answers(settings, metrics, shared),
             clients=(sync_client, async_client),
         )
 
@@ -62,3 +53,12 @@ class SharedState:
             sync_client, async_client = self.clients
             sync_client.close()
             await async_client.aclose()
+
+
+def _answers(settings: Settings, metrics: Metrics,
+             shared: RedisAnswers | None = None) -> ServedAnswers | None:
+    """This process's answer cache, in front of the shared one; None when it is off."""
+    if not settings.answer_cache_size:
+        return None
+    local = MemoryAnswers(settings.answer_cache_size, settings.answer_cache_ttl_s)
+    return ServedAnswers(local, shared, count=metrics.count_cache_lookup)

@@ -123,3 +123,12 @@ def volatile() -> Callable[[dict[str, Any]], dict[str, Any]]:
 def await_ready() -> Callable[..., dict[str, Any]]:
     """`await_ready(client)`: block until /readyz says 200; returns its body."""
     return wait_ready
+
+
+def cache_lookups(client: TestClient) -> dict[str, float]:
+    """The answer cache's lookups so far, by result, from the app's /metrics."""
+    found = {}
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith("govqa_answer_cache_total{"):
+            found[line.split('result="', 1)[1].split('"', 1)[0]] = float(line.rsplit(" ", 1)[1])
+    return found

@@ -12,16 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from chat_api.store.db.schema import questions
-from tests.api.conftest import ANSWERABLE
-
-
-def _lookups(client: TestClient) -> dict[str, float]:
-    found = {}
-    for line in client.get("/metrics").text.splitlines():
-        if line.startswith("govqa_answer_cache_total{"):
-            result = line.split('result="', 1)[1].split('"', 1)[0]
-            found[result] = float(line.rsplit(" ", 1)[1])
-    return found
+from tests.api.conftest import ANSWERABLE, cache_lookups
 
 
 def _ask(client: TestClient, question: str, **body: Any) -> dict[str, Any]:
@@ -50,7 +41,7 @@ def test_a_question_asked_again_is_answered_from_the_cache_as_its_own_request(
     first = _ask(client, ANSWERABLE)
     again = _ask(client, ANSWERABLE)
     in_a_thread = _ask(client, ANSWERABLE, conversation_id="visitor-7")
-    assert _lookups(client) == {"hit": 2.0, "miss": 1.0}
+    assert cache_lookups(client) == {"hit": 2.0, "miss": 1.0}
     assert volatile(again) == volatile(first) == volatile(in_a_thread)
     assert len({first["conversation_id"], again["conversation_id"], "visitor-7"}) == 3
     assert in_a_thread["conversation_id"] == "visitor-7"
@@ -67,7 +58,7 @@ def test_a_follow_up_is_not_looked_up(make_client: Callable[..., TestClient]) ->
     first = _ask(client, ANSWERABLE)
     follow = _ask(client, "who organises it?", conversation_id=first["conversation_id"])
     assert follow["resolved_question"] is not None and follow["turn"] == 2
-    assert _lookups(client) == {"hit": 0.0, "miss": 1.0}
+    assert cache_lookups(client) == {"hit": 0.0, "miss": 1.0}
 
 
 def test_a_reload_empties_the_cache(make_client: Callable[..., TestClient],
@@ -79,7 +70,7 @@ def test_a_reload_empties_the_cache(make_client: Callable[..., TestClient],
     assert client.post("/api/admin/reload", headers=admin_headers).status_code == 200
     assert len(slot.answers.local) == 0
     _ask(client, ANSWERABLE)
-    assert _lookups(client) == {"hit": 0.0, "miss": 2.0}
+    assert cache_lookups(client) == {"hit": 0.0, "miss": 2.0}
 
 
 def test_size_zero_turns_the_cache_off(make_client: Callable[..., TestClient]) -> None:
@@ -87,7 +78,7 @@ def test_size_zero_turns_the_cache_off(make_client: Callable[..., TestClient]) -
     _ask(client, ANSWERABLE)
     _ask(client, ANSWERABLE)
     assert client.app.state.engines.answers is None  # type: ignore[attr-defined]
-    assert _lookups(client) == {"hit": 0.0, "miss": 0.0}
+    assert cache_lookups(client) == {"hit": 0.0, "miss": 0.0}
 
 
 def test_a_new_index_version_is_never_served_an_older_answer(

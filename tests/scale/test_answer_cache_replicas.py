@@ -11,7 +11,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from loadtest.proxy import TcpProxy
-from tests.api.conftest import ADMIN_TOKEN, ANSWERABLE
+from tests.api.conftest import ADMIN_TOKEN, ANSWERABLE, cache_lookups
 
 PER_REQUEST = {"conversation_id", "turn", "took_ms"}
 
@@ -22,14 +22,6 @@ def _ask(client: TestClient, question: str) -> dict[str, Any]:
     return {k: v for k, v in response.json().items() if k not in PER_REQUEST}
 
 
-def _lookups(client: TestClient) -> dict[str, float]:
-    found = {}
-    for line in client.get("/metrics").text.splitlines():
-        if line.startswith("govqa_answer_cache_total{"):
-            found[line.split('"')[1]] = float(line.rsplit(" ", 1)[1])
-    return found
-
-
 def test_two_replicas_share_answers_and_a_reload_empties_them(
         shared_app: Callable[..., TestClient], redis_client: redis.Redis,
         redis_prefix: str) -> None:
@@ -37,7 +29,7 @@ def test_two_replicas_share_answers_and_a_reload_empties_them(
     first = _ask(one, ANSWERABLE)
     assert len(redis_client.keys(f"{redis_prefix}answer:*")) == 1
     assert _ask(two, ANSWERABLE) == first
-    assert (_lookups(one), _lookups(two)) == ({"hit": 0.0, "miss": 1.0},
+    assert (cache_lookups(one), cache_lookups(two)) == ({"hit": 0.0, "miss": 1.0},
                                               {"hit": 1.0, "miss": 0.0})
     reloaded = one.post("/api/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert reloaded.status_code == 200
@@ -54,6 +46,6 @@ def test_without_redis_answers_are_kept_in_the_process_with_one_warning(
     with caplog.at_level(logging.WARNING, logger="chat_api"):
         answers = [_ask(client, ANSWERABLE) for _ in range(3)]
     assert answers[0]["answered"] and answers[1] == answers[0] == answers[2]
-    assert _lookups(client) == {"hit": 2.0, "miss": 1.0}
+    assert cache_lookups(client) == {"hit": 2.0, "miss": 1.0}
     unreachable = [r for r in caplog.records if "is unreachable" in r.getMessage()]
     assert [r.getMessage().split(" ")[0] for r in unreachable] == ["Redis"]
