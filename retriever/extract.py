@@ -11,6 +11,7 @@ from ingest.records import Chunk
 from retriever.calibration import Calibration
 from retriever.confidence import answer_features
 from retriever.context import QuestionContext
+from retriever.faq import answers_asked
 from retriever.features import candidates
 from retriever.records import Hit
 from retriever.scoring import Scorer, scores
@@ -20,6 +21,7 @@ MAX_ANSWER_CHARS = 400
 MAX_LIST_CHARS = 1200  # a list answer may pass MAX_ANSWER_CHARS, up to this
 MAX_ITEM_SENTENCES = 3  # a longer line is a paragraph, not a list item
 AVOID_PENALTY = 0.1  # of the weights' total: a follow-up's last answer, pushed down
+ASKED_LEAD = 1e-6  # an answer the page gives to the very question asked: first, by a hair
 
 _BACK_REFERENCE = re.compile(r"^(?:they|these|those|it|this|its|their|he|she|such)\b", re.I)
 
@@ -56,6 +58,13 @@ def best_span(ctx: QuestionContext, hits: list[Hit], scorer: Scorer,
             if (hit.chunk.id, hit.chunk.sentences[j][0]) == avoid:
                 # A follow-up wants something new, not the last answer again.
                 scored[i] -= penalty
+    asked = [i for i, (hit, j) in enumerate(cands.where)
+             if np.isfinite(scored[i]) and answers_asked(ctx.text, hit.chunk) == j]
+    if asked:
+        # The page asks the visitor's question in the same words: its own answer comes
+        # first, scored as the best so that its confidence reads like any chosen answer's.
+        top = max(asked, key=lambda i: scored[i])
+        scored[top] = float(np.max(scored[np.isfinite(scored)])) + ASKED_LEAD
     best = int(np.argmax(scored))
     hit, j = cands.where[best]
     feats = answer_features(rows.features, rows.kept, scored, cands.where, best)

@@ -13,7 +13,7 @@ from govqa.errors import ModelError
 from ingest.records import Chunk
 from retriever.embedder import sha256_file
 
-READER_DIR = Path(__file__).with_name("models") / "reader-v2"
+READER_DIR = Path(__file__).with_name("models") / "reader-v3"
 MODEL_FILE = "model-int8.onnx"
 CARD_FILE = "reader.json"  # the model's sha256, layers, max length and training record
 

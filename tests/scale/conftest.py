@@ -90,6 +90,9 @@ def shared_app(tmp_path: Path, sample_index_dir: Path, redis_prefix: str,
     opened: list[TestClient] = []
 
     def make(redis_port: int = 6379, database_port: int = 5432, **overrides: Any) -> TestClient:
+        # The proxies forward on threads of this process: on a loaded machine a connect
+        # through one once took over the app's 0.25 s, and a sign-in failed closed.
+        overrides.setdefault("redis_timeout_s", 1.0)
         settings = api_settings(
             sample_index_dir, tmp_path / "unused.sqlite3", reader="off",
             redis_url=f"redis://127.0.0.1:{redis_port}/0", redis_prefix=redis_prefix,
