@@ -134,21 +134,37 @@ def _matrix(feats: list[dict[str, float]], names: tuple[str, ...]) -> np.ndarray
 
 
 def choose_threshold(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray,
-                     sets: np.ndarray | None = None) -> float:
+                     sets: np.ndarray | None = None, abstain_floor: float = 0.0) -> float:
     """The threshold with the most right answers plus right abstentions, keeping wrong
     abstentions at or under MAX_FALSE_ABSTAIN on every set (`sets` labels each question's
-    set): a pooled cap would let the big set buy its abstentions with the small one's."""
+    set): a pooled cap would let the big set buy its abstentions with the small one's.
+    With `abstain_floor`, every set must also abstain on at least that share of its
+    unanswerable questions (so a new reader cannot buy answers with a set's abstentions);
+    where no threshold meets both, the cap wins."""
     sets = np.zeros(len(conf), dtype=int) if sets is None else sets
-    best, best_t = -1.0, 0.5
-    for t in np.linspace(0.05, 0.95, 91):
-        answered = conf >= t
-        if any(np.mean(~answered[answerable & (sets == s)]) > MAX_FALSE_ABSTAIN
-               for s in np.unique(sets) if (answerable & (sets == s)).any()):
-            continue
-        good = np.sum(answered & right) + np.sum(~answered & ~answerable)
-        if good > best:
-            best, best_t = float(good), float(t)
-    return round(best_t, 2)
+    labels = np.unique(sets)
+
+    def allowed(answered: np.ndarray, floor: float) -> bool:
+        for s in labels:
+            asked, silent = answerable & (sets == s), ~answerable & (sets == s)
+            if asked.any() and np.mean(~answered[asked]) > MAX_FALSE_ABSTAIN:
+                return False
+            if silent.any() and np.mean(~answered[silent]) < floor:
+                return False
+        return True
+
+    for floor in (abstain_floor, 0.0):
+        best, best_t = -1.0, None
+        for t in np.linspace(0.05, 0.95, 91):
+            answered = conf >= t
+            if not allowed(answered, floor):
+                continue
+            good = np.sum(answered & right) + np.sum(~answered & ~answerable)
+            if good > best:
+                best, best_t = float(good), float(t)
+        if best_t is not None:
+            return round(best_t, 2)
+    return 0.5
 
 
 def verdicts(batch: Batch, scorer: Scorer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -190,7 +206,8 @@ def _split(batch: Batch, folds: int, seed: int, unfitted: frozenset[int] = froze
 def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
                    top_k: int | None = None, seed: int = 0, feature_l2: float = 1.0,
                    unfitted: frozenset[int] = frozenset(),
-                   choice_only: frozenset[int] = frozenset(), choice_weight: float = 1.0
+                   choice_only: frozenset[int] = frozenset(), choice_weight: float = 1.0,
+                   abstain_floor: float = 0.0
                    ) -> tuple[dict[str, float], list[dict[str, float]]]:
     """Every question scored by a calibration fitted without it: `folds` shuffled folds,
     each set split alike, so no figure rests on a question the weights have seen. The sets
@@ -199,7 +216,8 @@ def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
     the fitted sets, and per set."""
     per_set: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = [[] for _ in batch]
     for train, test in _split(batch, folds, seed, unfitted):
-        scorer = fit(train, reader, top_k, feature_l2, choice_only, choice_weight)
+        scorer = fit(train, reader, top_k, feature_l2, choice_only, choice_weight,
+                     abstain_floor)
         for i, pair in enumerate(test):
             if pair[1]:
                 per_set[i].append(verdicts([pair], scorer))
@@ -211,13 +229,14 @@ def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
 
 def fit(batch: Batch, reader: MemoReader | None = None, top_k: int | None = None,
         feature_l2: float = 1.0, choice_only: frozenset[int] = frozenset(),
-        choice_weight: float = 1.0) -> Scorer:
+        choice_weight: float = 1.0, abstain_floor: float = 0.0) -> Scorer:
     """The feature scorer fitted on `batch`; with a reader, the reader stage over it, its
     features' penalty `feature_l2` times the reader's (large: the reader chooses and the
     features only break near-ties). The sets numbered in `choice_only` fit the reader
     stage's sentence weights and window only: neither the feature scorer (served from its
     own calibration file) nor the confidence and threshold; each of their questions weighs
-    `choice_weight` in that fit."""
+    `choice_weight` in that fit. `abstain_floor` bounds the reader stage's threshold
+    (`choose_threshold`)."""
     full = [(e, []) if i in choice_only else (e, qs) for i, (e, qs) in enumerate(batch)]
     feature = FeatureScorer(Calibration())
     _fit_into(feature, full)
@@ -226,7 +245,8 @@ def fit(batch: Batch, reader: MemoReader | None = None, top_k: int | None = None
     stage = ReaderScorer(reader, Calibration(mode="reader", reader_sha256=reader.info.sha256,
                                              top_k=top_k or 8), feature, top_k=top_k or 8)
     _fit_into(stage, batch, feature_l2, full,
-              [choice_weight if i in choice_only else 1.0 for i in range(len(batch))])
+              [choice_weight if i in choice_only else 1.0 for i in range(len(batch))],
+              abstain_floor)
     return stage
 
 
@@ -237,7 +257,7 @@ def _penalty(names: tuple[str, ...], feature_l2: float) -> np.ndarray:
 
 def _fit_into(scorer: Scorer, batch: Batch, feature_l2: float = 1.0,
               confidence_batch: Batch | None = None,
-              set_weights: list[float] | None = None) -> None:
+              set_weights: list[float] | None = None, abstain_floor: float = 0.0) -> None:
     """Sentence weights and window from `batch`, each set's questions weighing as
     `set_weights` says (default: 1); confidence and threshold from `confidence_batch`
     (default: the same)."""
@@ -264,7 +284,7 @@ def _fit_into(scorer: Scorer, batch: Batch, feature_l2: float = 1.0,
     cal.conf_weights = dict(zip(scorer.confidence_features, map(float, w), strict=True))
     conf = np.array([confidence(f, cal) for f in feats])
     sets = np.concatenate([np.full(len(qs), i) for i, (_e, qs) in enumerate(batch)])
-    cal.threshold = choose_threshold(conf, right, answerable, sets)
+    cal.threshold = choose_threshold(conf, right, answerable, sets, abstain_floor)
 
 
 def choose_window(batch: Batch, scorer: Scorer) -> tuple[float, int]:
@@ -318,6 +338,9 @@ def main() -> None:
     parser.add_argument("--feature-l2", type=float, default=1.0, metavar="X",
                         help="reader stage: the features' L2 penalty, X times the reader's; "
                              "large X puts the reader first (default 1)")
+    parser.add_argument("--abstain-floor", type=float, default=0.0, metavar="F",
+                        help="reader stage: the threshold must abstain on at least this share "
+                             "of each fitted set's unanswerable questions (default 0: no floor)")
     parser.add_argument("--write", action="store_true", help="write the calibration file")
     args = parser.parse_args()
     engines: dict[Path, Engine] = {}
@@ -347,7 +370,8 @@ def main() -> None:
     if reader is not None and args.folds > 1 and top_k is None:
         by_k = {k: cross_validate(everything, args.folds, reader, k,
                                   feature_l2=args.feature_l2, choice_only=choice_only,
-                                  choice_weight=args.choice_weight)[0]
+                                  choice_weight=args.choice_weight,
+                                  abstain_floor=args.abstain_floor)[0]
                 for k in TOP_K}
         for k, cv in by_k.items():
             print(f"top_k {k:2d}: {args.folds}-fold cross-validated {json.dumps(cv)}")
@@ -357,18 +381,20 @@ def main() -> None:
     if n_full > 1:
         for name, pair in list(sets.items())[:n_full]:
             scorer = fit([p for other, p in list(sets.items())[:n_full] if other != name],
-                         reader, top_k, args.feature_l2)
+                         reader, top_k, args.feature_l2, abstain_floor=args.abstain_floor)
             print(f"held out {name}: {json.dumps(summarise(*verdicts([pair], scorer)))}")
     if args.folds > 1:
         cv, each = cross_validate(scored, args.folds, reader, top_k,
                                   feature_l2=args.feature_l2, unfitted=unfitted,
-                                  choice_only=choice_only, choice_weight=args.choice_weight)
+                                  choice_only=choice_only, choice_weight=args.choice_weight,
+                                  abstain_floor=args.abstain_floor)
         print(f"{args.folds}-fold cross-validated, fitted sets: {json.dumps(cv)}")
         for i, (name, figures) in enumerate(zip(names, each, strict=True)):
             kind = ("scored only" if i in unfitted else "choice, CV" if i in choice_only
                     else "cross-validated")
             print(f"  {kind:15s} {name}: {json.dumps(figures)}")
-    scorer = fit(everything, reader, top_k, args.feature_l2, choice_only, args.choice_weight)
+    scorer = fit(everything, reader, top_k, args.feature_l2, choice_only, args.choice_weight,
+                 args.abstain_floor)
     cal = scorer.calibration
     cal.fitted_on = sorted(names[:n_full]) + [f"{n} (choice)" for n in names[n_full:n_fitted]]
     for name, pair in list(sets.items())[:n_fitted]:

@@ -97,6 +97,22 @@ def feature_engine(sample_index_dir: Path) -> Engine:
     return Engine.load(sample_index_dir, reader=None)
 
 
+def test_the_threshold_keeps_each_sets_abstentions_above_the_floor() -> None:
+    # Twenty answerable questions answered right (one of them barely: 0.55) and two
+    # unanswerable ones, one as sure as that right answer (0.56).
+    conf = np.array([0.9] * 19 + [0.55, 0.56, 0.3])
+    right = np.array([True] * 20 + [False, False])
+    answerable = right.copy()
+    # Abstaining on the sure one costs a right answer: no floor keeps the lower threshold.
+    assert calibrate.choose_threshold(conf, right, answerable) == 0.31
+    assert calibrate.choose_threshold(conf, right, answerable, None, 0.5) == 0.31
+    # A floor of both abstentions pays that answer (one false abstention in 20: the cap).
+    assert calibrate.choose_threshold(conf, right, answerable, None, 0.75) == 0.57
+    # Where only abstaining on every question would meet the floor, the cap wins.
+    conf[20] = 0.95
+    assert calibrate.choose_threshold(conf, right, answerable, None, 0.75) == 0.31
+
+
 def test_a_fitted_calibration_abstains_exactly_where_the_engine_does(
         feature_engine: Engine) -> None:
     questions = load_questions(SAMPLE_SET)
