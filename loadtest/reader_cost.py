@@ -28,9 +28,10 @@ class _Recorder:
     """Stands in for the engine's reader: keeps each batch, then scores it for real."""
 
     def __init__(self, reader: OnnxReader) -> None:
-        self.reader, self.batches = reader, []  # type: list[Batch]
+        self.reader = reader
+        self.batches: list[Batch] = []
 
-    def score(self, query: str, texts: list[str]) -> list[float]:
+    def score(self, query: str, texts: list[str]) -> np.ndarray:
         self.batches.append((query, list(texts)))
         return self.reader.score(query, texts)
 
