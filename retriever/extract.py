@@ -58,19 +58,33 @@ def best_span(ctx: QuestionContext, hits: list[Hit], scorer: Scorer,
             if (hit.chunk.id, hit.chunk.sentences[j][0]) == avoid:
                 # A follow-up wants something new, not the last answer again.
                 scored[i] -= penalty
-    asked = [i for i, (hit, j) in enumerate(cands.where)
-             if np.isfinite(scored[i]) and answers_asked(ctx.text, hit.chunk) == j]
-    if asked:
+    asked = _asked(ctx.text, cands.where, scored, avoid)
+    if asked is not None:
         # The page asks the visitor's question in the same words: its own answer comes
         # first, scored as the best so that its confidence reads like any chosen answer's.
-        top = max(asked, key=lambda i: scored[i])
-        scored[top] = float(np.max(scored[np.isfinite(scored)])) + ASKED_LEAD
+        scored[asked] = float(np.max(scored[np.isfinite(scored)])) + ASKED_LEAD
     best = int(np.argmax(scored))
     hit, j = cands.where[best]
     feats = answer_features(rows.features, rows.kept, scored, cands.where, best)
     in_chunk = {jj: float(scored[i]) for i, (h, jj) in enumerate(cands.where)
                 if h.chunk.id == hit.chunk.id}
     return _widen(hit.chunk, j, feats, ctx.list_question, in_chunk, scorer.calibration)
+
+
+def _asked(question: str, where: list[tuple[Hit, int]], scored: np.ndarray,
+           avoid: tuple[str, int] | None) -> int | None:
+    """The read candidate that a section's own question, in the visitor's words, answers
+    (the best scored if several do), unless it is the answer a follow-up avoids."""
+    answer_of: dict[str, int | None] = {}
+    found = []
+    for i, (hit, j) in enumerate(where):
+        chunk = hit.chunk
+        if chunk.id not in answer_of:
+            answer_of[chunk.id] = answers_asked(question, chunk)
+        if (answer_of[chunk.id] == j and np.isfinite(scored[i])
+                and (chunk.id, chunk.sentences[j][0]) != avoid):
+            found.append(i)
+    return max(found, key=lambda i: scored[i]) if found else None
 
 
 def highlights(answer: str, question: str) -> list[tuple[int, int]]:
