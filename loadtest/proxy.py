@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 
 class TcpProxy:
@@ -62,7 +63,14 @@ class TcpProxy:
             try:
                 client, _ = listener.accept()
             except OSError:
-                return  # cut
+                with self._lock:
+                    if self._listener is not listener:
+                        return  # cut
+                # Not cut: a client that gave up before it was accepted (ECONNABORTED), or
+                # a passing shortage; returning here would leave the port accepting into its
+                # backlog with nobody serving it.
+                time.sleep(0.01)
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
