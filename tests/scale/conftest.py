@@ -90,9 +90,9 @@ def shared_app(tmp_path: Path, sample_index_dir: Path, redis_prefix: str,
     opened: list[TestClient] = []
 
     def make(redis_port: int = 6379, database_port: int = 5432, **overrides: Any) -> TestClient:
-        # The proxies forward on threads of this process: on a loaded machine (the whole
-        # suite beside a training run) a Redis reply through one has taken over 1 s, and a
-        # sign-in failed closed. Nothing here stalls Redis, so no test waits this out.
+        # The proxies forward on threads of this process, so a loaded machine slows every
+        # Redis round trip; a margin over the app's 0.25 s keeps a slow reply from reading
+        # as an outage. Nothing here stalls Redis, so no test waits this out.
         overrides.setdefault("redis_timeout_s", 5.0)
         settings = api_settings(
             sample_index_dir, tmp_path / "unused.sqlite3", reader="off",
