@@ -27,7 +27,7 @@ from tests.api.test_admin_sessions import (
     sign_out,
     with_session,
 )
-from tests.scale.conftest import REDIS
+from tests.scale.conftest import REDIS, REDIS_TIMEOUT_S
 from tests.web.conftest import ADMIN_TOKEN, Server, start_server
 
 ATTACKER = {"X-Forwarded-For": "203.0.113.99"}
@@ -40,7 +40,8 @@ def replicas(tmp_path_factory: pytest.TempPathFactory, sample_index_dir: Path
     """Two real `govqa serve` replicas on one Redis (a key prefix of their own, deleted
     afterwards): an HTTP client for each, and the prefix."""
     prefix = f"govqa-test-{uuid.uuid4().hex[:12]}:"
-    env = {"GOVQA_REDIS_URL": REDIS, "GOVQA_REDIS_PREFIX": prefix, "GOVQA_READER": "off"}
+    env = {"GOVQA_REDIS_URL": REDIS, "GOVQA_REDIS_PREFIX": prefix, "GOVQA_READER": "off",
+           "GOVQA_REDIS_TIMEOUT_S": str(REDIS_TIMEOUT_S)}
     servers: list[Server] = []
     with ExitStack() as stack:
         for n in (1, 2):
@@ -110,6 +111,7 @@ def shared_app(tmp_path: Path, sample_index_dir: Path, redis_prefix: str, sample
 
     with ExitStack() as stack:
         def make(redis_port: int = 6379, **overrides: Any) -> TestClient:
+            overrides.setdefault("redis_timeout_s", REDIS_TIMEOUT_S)
             settings = api_settings(
                 sample_index_dir, tmp_path / f"{uuid.uuid4().hex}.sqlite3",
                 redis_url=f"redis://127.0.0.1:{redis_port}/0", redis_prefix=redis_prefix,

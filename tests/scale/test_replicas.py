@@ -10,6 +10,7 @@ import httpx
 import psycopg
 import pytest
 
+from tests.scale.conftest import REDIS_TIMEOUT_S
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SlackSender
 from tests.web.conftest import Server, start_server
 
@@ -31,6 +32,7 @@ def replicas(tmp_path: Path, sample_index_dir: Path, database_url: str, redis_pr
     env = {
         "GOVQA_REDIS_URL": "redis://127.0.0.1:6379/0",
         "GOVQA_REDIS_PREFIX": redis_prefix,
+        "GOVQA_REDIS_TIMEOUT_S": str(REDIS_TIMEOUT_S),
         "GOVQA_DATABASE_URL": database_url,
         "GOVQA_READER": "off",  # the shared state is under test, not the reader
         "SLACK_BOT_TOKEN": BOT_TOKEN,
