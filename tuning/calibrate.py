@@ -9,8 +9,8 @@ Window: how close in score a neighbouring sentence must be to join the answer.
 Confidence: logistic regression (`tuning.fit`) of "the answer is right" on the chosen
 answer's features, over answerable and unanswerable questions alike, read through the same
 `retriever.confidence.confidence` the engine uses. The threshold is the one that maximises
-right answers plus right abstentions while keeping wrong abstentions on answerable
-questions at or under 5%.
+right answers plus right abstentions (less `--wrong-cost` for each wrong answer; default 0)
+while keeping wrong abstentions on answerable questions at or under 5%.
 Each set is also scored with weights fitted on the *other* sets, so the figures printed
 under "held out" are not flattered by fitting.
 
@@ -45,9 +45,9 @@ from retriever.records import Hit
 from retriever.scoring import FeatureScorer, ReaderScorer, Scorer, scores
 from tuning.blind import why_blind
 from tuning.fit import conditional_logit, logistic
+from tuning.threshold import DEFAULT_RULE, WRONG_ANSWER_COST, ThresholdRule, choose_threshold
 
 L2 = 0.2  # chosen by the cross-validated figures (0.01, 0.05, 0.2, 0.5 tried)
-MAX_FALSE_ABSTAIN = 0.05
 TOP_K = (4, 6, 8, 12)  # how many sentences the reader may read: chosen by cross-validation
 READER_OWN = frozenset({READER, "reader_margin"})  # never shrunk by --feature-l2
 
@@ -133,40 +133,6 @@ def _matrix(feats: list[dict[str, float]], names: tuple[str, ...]) -> np.ndarray
     return np.array([[f.get(n, 0.0) for n in names] for f in feats]).reshape(-1, len(names))
 
 
-def choose_threshold(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray,
-                     sets: np.ndarray | None = None, abstain_floor: float = 0.0) -> float:
-    """The threshold with the most right answers plus right abstentions, keeping wrong
-    abstentions at or under MAX_FALSE_ABSTAIN on every set (`sets` labels each question's
-    set): a pooled cap would let the big set buy its abstentions with the small one's.
-    With `abstain_floor`, every set must also abstain on at least that share of its
-    unanswerable questions (so a new reader cannot buy answers with a set's abstentions);
-    where no threshold meets both, the cap wins."""
-    sets = np.zeros(len(conf), dtype=int) if sets is None else sets
-    labels = np.unique(sets)
-
-    def allowed(answered: np.ndarray, floor: float) -> bool:
-        for s in labels:
-            asked, silent = answerable & (sets == s), ~answerable & (sets == s)
-            if asked.any() and np.mean(~answered[asked]) > MAX_FALSE_ABSTAIN:
-                return False
-            if silent.any() and np.mean(~answered[silent]) < floor:
-                return False
-        return True
-
-    for floor in (abstain_floor, 0.0):
-        best, best_t = -1.0, None
-        for t in np.linspace(0.05, 0.95, 91):
-            answered = conf >= t
-            if not allowed(answered, floor):
-                continue
-            good = np.sum(answered & right) + np.sum(~answered & ~answerable)
-            if good > best:
-                best, best_t = float(good), float(t)
-        if best_t is not None:
-            return round(best_t, 2)
-    return 0.5
-
-
 def verdicts(batch: Batch, scorer: Scorer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per question under the scorer's current calibration: answered, right, answerable."""
     feats, right, answerable = _answers(batch, scorer)
@@ -207,7 +173,7 @@ def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
                    top_k: int | None = None, seed: int = 0, feature_l2: float = 1.0,
                    unfitted: frozenset[int] = frozenset(),
                    choice_only: frozenset[int] = frozenset(), choice_weight: float = 1.0,
-                   abstain_floor: float = 0.0
+                   rule: ThresholdRule = DEFAULT_RULE
                    ) -> tuple[dict[str, float], list[dict[str, float]]]:
     """Every question scored by a calibration fitted without it: `folds` shuffled folds,
     each set split alike, so no figure rests on a question the weights have seen. The sets
@@ -216,8 +182,7 @@ def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
     the fitted sets, and per set."""
     per_set: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = [[] for _ in batch]
     for train, test in _split(batch, folds, seed, unfitted):
-        scorer = fit(train, reader, top_k, feature_l2, choice_only, choice_weight,
-                     abstain_floor)
+        scorer = fit(train, reader, top_k, feature_l2, choice_only, choice_weight, rule)
         for i, pair in enumerate(test):
             if pair[1]:
                 per_set[i].append(verdicts([pair], scorer))
@@ -229,24 +194,23 @@ def cross_validate(batch: Batch, folds: int, reader: MemoReader | None = None,
 
 def fit(batch: Batch, reader: MemoReader | None = None, top_k: int | None = None,
         feature_l2: float = 1.0, choice_only: frozenset[int] = frozenset(),
-        choice_weight: float = 1.0, abstain_floor: float = 0.0) -> Scorer:
+        choice_weight: float = 1.0, rule: ThresholdRule = DEFAULT_RULE) -> Scorer:
     """The feature scorer fitted on `batch`; with a reader, the reader stage over it, its
     features' penalty `feature_l2` times the reader's (large: the reader chooses and the
     features only break near-ties). The sets numbered in `choice_only` fit the reader
     stage's sentence weights and window only: neither the feature scorer (served from its
     own calibration file) nor the confidence and threshold; each of their questions weighs
-    `choice_weight` in that fit. `abstain_floor` bounds the reader stage's threshold
+    `choice_weight` in that fit. Both stages' thresholds are chosen by `rule`
     (`choose_threshold`)."""
     full = [(e, []) if i in choice_only else (e, qs) for i, (e, qs) in enumerate(batch)]
     feature = FeatureScorer(Calibration())
-    _fit_into(feature, full)
+    _fit_into(feature, full, rule=rule)
     if reader is None:
         return feature
     stage = ReaderScorer(reader, Calibration(mode="reader", reader_sha256=reader.info.sha256,
                                              top_k=top_k or 8), feature, top_k=top_k or 8)
     _fit_into(stage, batch, feature_l2, full,
-              [choice_weight if i in choice_only else 1.0 for i in range(len(batch))],
-              abstain_floor)
+              [choice_weight if i in choice_only else 1.0 for i in range(len(batch))], rule)
     return stage
 
 
@@ -257,7 +221,8 @@ def _penalty(names: tuple[str, ...], feature_l2: float) -> np.ndarray:
 
 def _fit_into(scorer: Scorer, batch: Batch, feature_l2: float = 1.0,
               confidence_batch: Batch | None = None,
-              set_weights: list[float] | None = None, abstain_floor: float = 0.0) -> None:
+              set_weights: list[float] | None = None,
+              rule: ThresholdRule = DEFAULT_RULE) -> None:
     """Sentence weights and window from `batch`, each set's questions weighing as
     `set_weights` says (default: 1); confidence and threshold from `confidence_batch`
     (default: the same)."""
@@ -284,7 +249,7 @@ def _fit_into(scorer: Scorer, batch: Batch, feature_l2: float = 1.0,
     cal.conf_weights = dict(zip(scorer.confidence_features, map(float, w), strict=True))
     conf = np.array([confidence(f, cal) for f in feats])
     sets = np.concatenate([np.full(len(qs), i) for i, (_e, qs) in enumerate(batch)])
-    cal.threshold = choose_threshold(conf, right, answerable, sets, abstain_floor)
+    cal.threshold = choose_threshold(conf, right, answerable, sets, rule)
 
 
 def choose_window(batch: Batch, scorer: Scorer) -> tuple[float, int]:
@@ -339,10 +304,14 @@ def main() -> None:
                         help="reader stage: the features' L2 penalty, X times the reader's; "
                              "large X puts the reader first (default 1)")
     parser.add_argument("--abstain-floor", type=float, default=0.0, metavar="F",
-                        help="reader stage: the threshold must abstain on at least this share "
-                             "of each fitted set's unanswerable questions (default 0: no floor)")
+                        help="the threshold must abstain on at least this share of each fitted "
+                             "set's unanswerable questions (default 0: no floor)")
+    parser.add_argument("--wrong-cost", type=float, default=WRONG_ANSWER_COST, metavar="C",
+                        help="what a wrong answer costs in choosing the threshold, against 1 "
+                             f"for a right answer or abstention (default {WRONG_ANSWER_COST})")
     parser.add_argument("--write", action="store_true", help="write the calibration file")
     args = parser.parse_args()
+    rule = ThresholdRule(args.wrong_cost, args.abstain_floor)
     engines: dict[Path, Engine] = {}
     sets: dict[str, tuple[Engine, list[Question]]] = {}
     if args.choice and args.reader is None:
@@ -370,31 +339,30 @@ def main() -> None:
     if reader is not None and args.folds > 1 and top_k is None:
         by_k = {k: cross_validate(everything, args.folds, reader, k,
                                   feature_l2=args.feature_l2, choice_only=choice_only,
-                                  choice_weight=args.choice_weight,
-                                  abstain_floor=args.abstain_floor)[0]
+                                  choice_weight=args.choice_weight, rule=rule)[0]
                 for k in TOP_K}
         for k, cv in by_k.items():
             print(f"top_k {k:2d}: {args.folds}-fold cross-validated {json.dumps(cv)}")
-        # Right answers plus right abstentions, as the threshold is chosen.
+        # Right answers plus half the right abstentions.
         top_k = max(by_k, key=lambda k: by_k[k]["answer_accuracy"]
                     + by_k[k]["abstained_unanswerable"] * 0.5)
     if n_full > 1:
         for name, pair in list(sets.items())[:n_full]:
             scorer = fit([p for other, p in list(sets.items())[:n_full] if other != name],
-                         reader, top_k, args.feature_l2, abstain_floor=args.abstain_floor)
+                         reader, top_k, args.feature_l2, rule=rule)
             print(f"held out {name}: {json.dumps(summarise(*verdicts([pair], scorer)))}")
     if args.folds > 1:
         cv, each = cross_validate(scored, args.folds, reader, top_k,
                                   feature_l2=args.feature_l2, unfitted=unfitted,
                                   choice_only=choice_only, choice_weight=args.choice_weight,
-                                  abstain_floor=args.abstain_floor)
+                                  rule=rule)
         print(f"{args.folds}-fold cross-validated, fitted sets: {json.dumps(cv)}")
         for i, (name, figures) in enumerate(zip(names, each, strict=True)):
             kind = ("scored only" if i in unfitted else "choice, CV" if i in choice_only
                     else "cross-validated")
             print(f"  {kind:15s} {name}: {json.dumps(figures)}")
     scorer = fit(everything, reader, top_k, args.feature_l2, choice_only, args.choice_weight,
-                 args.abstain_floor)
+                 rule)
     cal = scorer.calibration
     cal.fitted_on = sorted(names[:n_full]) + [f"{n} (choice)" for n in names[n_full:n_fitted]]
     for name, pair in list(sets.items())[:n_fitted]:

@@ -4,6 +4,7 @@ engine's own query path, and the shared fitters find what the data say."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from retriever.features import SECTION_FEATURE_NAMES, SENTENCE_FEATURE_NAMES
 from retriever.rerank import FusionOrder, LinearReranker, load_reranker
 from tuning import calibrate, rerank
 from tuning.fit import conditional_logit, logistic
+from tuning.threshold import WRONG_ANSWER_COST, ThresholdRule, choose_threshold
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_SET = REPO / "bench/questions/sample.jsonl"
@@ -103,14 +105,34 @@ def test_the_threshold_keeps_each_sets_abstentions_above_the_floor() -> None:
     conf = np.array([0.9] * 19 + [0.55, 0.56, 0.3])
     right = np.array([True] * 20 + [False, False])
     answerable = right.copy()
+    free = ThresholdRule()
     # Abstaining on the sure one costs a right answer: no floor keeps the lower threshold.
-    assert calibrate.choose_threshold(conf, right, answerable) == 0.31
-    assert calibrate.choose_threshold(conf, right, answerable, None, 0.5) == 0.31
+    assert choose_threshold(conf, right, answerable, None, free) == 0.31
+    assert choose_threshold(conf, right, answerable, None, replace(free, abstain_floor=0.5)
+                            ) == 0.31
     # A floor of both abstentions pays that answer (one false abstention in 20: the cap).
-    assert calibrate.choose_threshold(conf, right, answerable, None, 0.75) == 0.57
+    assert choose_threshold(conf, right, answerable, None, replace(free, abstain_floor=0.75)
+                            ) == 0.57
     # Where only abstaining on every question would meet the floor, the cap wins.
     conf[20] = 0.95
-    assert calibrate.choose_threshold(conf, right, answerable, None, 0.75) == 0.31
+    assert choose_threshold(conf, right, answerable, None, replace(free, abstain_floor=0.75)
+                            ) == 0.31
+
+
+def test_a_wrong_answer_costs_the_threshold_what_the_rule_says() -> None:
+    # Nineteen right answers at 0.9; wrong answers to two answerable questions, at 0.7 and
+    # 0.6; one unanswerable question at 0.3.
+    conf = np.array([0.9] * 19 + [0.7, 0.6, 0.3])
+    right = np.array([True] * 19 + [False] * 3)
+    answerable = np.array([True] * 21 + [False])
+    # Free wrong answers (the default): abstaining on a wrong answer earns nothing, so the
+    # lowest threshold that abstains on the unanswerable one is as good as any.
+    assert WRONG_ANSWER_COST == 0.0
+    assert choose_threshold(conf, right, answerable) == 0.31
+    # At half a point the threshold also abstains on one wrong answer; not on both, which
+    # would abstain on 2 of 21 answerable questions, over the 5% cap.
+    assert choose_threshold(conf, right, answerable, None, ThresholdRule(wrong_cost=0.5)
+                            ) == 0.61
 
 
 def test_a_fitted_calibration_abstains_exactly_where_the_engine_does(
