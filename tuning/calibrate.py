@@ -84,7 +84,7 @@ class _Retrieved:
 _RETRIEVED: dict[tuple[int, str], _Retrieved] = {}
 
 
-def _retrieve(engine: Engine, q: Question) -> _Retrieved:
+def retrieve(engine: Engine, q: Question) -> _Retrieved:
     """Retrieval and candidate features do not depend on the weights being fitted, so each
     question's are computed once."""
     key = (id(engine), q.question)
@@ -100,7 +100,7 @@ def _sentence_groups(batch: Batch, scorer: Scorer) -> list[tuple[np.ndarray, np.
     for engine, q in ((e, q) for e, qs in batch for q in qs):
         if not q.answers:
             continue
-        r = _retrieve(engine, q)
+        r = retrieve(engine, q)
         cands = r.cands
         if not cands.where:
             continue
@@ -120,7 +120,7 @@ def _answers(batch: Batch, scorer: Scorer) -> tuple[list[dict[str, float]], np.n
     """The features of each chosen answer, whether it is right, whether it is answerable."""
     feats, right, answerable = [], [], []
     for engine, q in ((e, q) for e, qs in batch for q in qs):
-        r = _retrieve(engine, q)
+        r = retrieve(engine, q)
         span = best_span(r.context, r.hits, scorer) if r.hits else None
         feats.append(span.features if span else {})
         answerable.append(bool(q.answers))
@@ -273,13 +273,35 @@ def sentence_top1(batch: Batch, scorer: Scorer) -> float:
     """How often the top-scored candidate sentence holds a gold (answerable questions)."""
     hits = total = 0
     for engine, q in ((e, q) for e, qs in batch for q in qs if q.answers):
-        r = _retrieve(engine, q)
+        r = retrieve(engine, q)
         total += 1
         if r.cands.where:
             best = int(np.argmax(scores(scorer, scorer.rows(r.context, r.cands))))
             h, j = r.cands.where[best]
             hits += answer_correct(h.chunk.text[slice(*h.chunk.sentences[j])], q.answers, "any")
     return round(hits / max(1, total), 4)
+
+
+def load_sets(specs: list[str], index: Path | None = None
+              ) -> dict[str, tuple[Engine, list[Question]]]:
+    """Each SET.jsonl[@INDEX_DIR] with the engine of its index (one per index), by file name.
+    A blind set, an index of a dev site, a set without an index, or two sets of one file
+    name: ValueError, in one line."""
+    engines: dict[Path, Engine] = {}
+    sets: dict[str, tuple[Engine, list[Question]]] = {}
+    for spec in specs:
+        path, _, named = spec.partition("@")
+        index_dir = Path(named) if named else index
+        if index_dir is None:
+            raise ValueError(f"{spec}: give --index or SET@INDEX_DIR")
+        if (why := why_blind(Path(path), index_dir)) is not None:
+            raise ValueError(why)
+        if index_dir not in engines:
+            engines[index_dir] = Engine.load(index_dir, reader=None)
+        sets[Path(path).name] = (engines[index_dir], load_questions(Path(path)))
+    if len(sets) < len(specs):
+        raise ValueError("two sets share a file name: name each set's file apart")
+    return sets
 
 
 def main() -> None:
@@ -312,22 +334,12 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the calibration file")
     args = parser.parse_args()
     rule = ThresholdRule(args.wrong_cost, args.abstain_floor)
-    engines: dict[Path, Engine] = {}
-    sets: dict[str, tuple[Engine, list[Question]]] = {}
     if args.choice and args.reader is None:
         parser.error("--choice fits the reader stage: give --reader")
-    for spec in [*args.sets, *args.choice, *args.eval]:
-        path, _, index = spec.partition("@")
-        index_dir = Path(index) if index else args.index
-        if index_dir is None:
-            parser.error(f"{spec}: give --index or SET@INDEX_DIR")
-        if (why := why_blind(Path(path), index_dir)) is not None:
-            parser.error(why)
-        if index_dir not in engines:
-            engines[index_dir] = Engine.load(index_dir, reader=None)
-        sets[Path(path).name] = (engines[index_dir], load_questions(Path(path)))
-    if len(sets) < len(args.sets) + len(args.choice) + len(args.eval):
-        parser.error("two sets share a file name: name each set's file apart")
+    try:
+        sets = load_sets([*args.sets, *args.choice, *args.eval], args.index)
+    except ValueError as e:
+        parser.error(str(e))
     n_full, n_fitted = len(args.sets), len(args.sets) + len(args.choice)
     choice_only = frozenset(range(n_full, n_fitted))
     unfitted = frozenset(range(n_fitted, len(sets)))
