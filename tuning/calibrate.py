@@ -84,7 +84,7 @@ class _Retrieved:
 _RETRIEVED: dict[tuple[int, str], _Retrieved] = {}
 
 
-def retrieve(engine: Engine, q: Question) -> _Retrieved:
+def _retrieve(engine: Engine, q: Question) -> _Retrieved:
     """Retrieval and candidate features do not depend on the weights being fitted, so each
     question's are computed once."""
     key = (id(engine), q.question)
@@ -100,7 +100,7 @@ def _sentence_groups(batch: Batch, scorer: Scorer) -> list[tuple[np.ndarray, np.
     for engine, q in ((e, q) for e, qs in batch for q in qs):
         if not q.answers:
             continue
-        r = retrieve(engine, q)
+        r = _retrieve(engine, q)
         cands = r.cands
         if not cands.where:
             continue
@@ -115,12 +115,12 @@ def _sentence_groups(batch: Batch, scorer: Scorer) -> list[tuple[np.ndarray, np.
     return groups
 
 
-def _answers(batch: Batch, scorer: Scorer) -> tuple[list[dict[str, float]], np.ndarray,
+def answers(batch: Batch, scorer: Scorer) -> tuple[list[dict[str, float]], np.ndarray,
                                                      np.ndarray]:
     """The features of each chosen answer, whether it is right, whether it is answerable."""
     feats, right, answerable = [], [], []
     for engine, q in ((e, q) for e, qs in batch for q in qs):
-        r = retrieve(engine, q)
+        r = _retrieve(engine, q)
         span = best_span(r.context, r.hits, scorer) if r.hits else None
         feats.append(span.features if span else {})
         answerable.append(bool(q.answers))
@@ -135,7 +135,7 @@ def _matrix(feats: list[dict[str, float]], names: tuple[str, ...]) -> np.ndarray
 
 def verdicts(batch: Batch, scorer: Scorer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per question under the scorer's current calibration: answered, right, answerable."""
-    feats, right, answerable = _answers(batch, scorer)
+    feats, right, answerable = answers(batch, scorer)
     cal = scorer.calibration
     answered = np.array([confidence(f, cal) >= cal.threshold for f in feats], dtype=bool)
     return answered, right, answerable
@@ -242,7 +242,7 @@ def _fit_into(scorer: Scorer, batch: Batch, feature_l2: float = 1.0,
     cal.sentence_weights = dict(zip(scorer.features, map(float, weights), strict=True))
     cal.window_delta, cal.window_sentences = choose_window(batch, scorer)
     batch = batch if confidence_batch is None else confidence_batch
-    feats, right, answerable = _answers(batch, scorer)
+    feats, right, answerable = answers(batch, scorer)
     bias, w = logistic(_matrix(feats, scorer.confidence_features), right.astype(float),
                        _penalty(scorer.confidence_features, feature_l2))
     cal.conf_bias = bias
@@ -262,7 +262,7 @@ def choose_window(batch: Batch, scorer: Scorer) -> tuple[float, int]:
         for delta in (0.0, 0.02, 0.05, 0.1, 0.2, 0.4):
             cal.window_delta = delta * scale
             cal.window_sentences = size
-            _feats, right, answerable = _answers(batch, scorer)
+            _feats, right, answerable = answers(batch, scorer)
             results.append((float(right[answerable].mean()), delta * scale, size))
     top = max(acc for acc, _, _ in results)
     _, delta, size = min((r for r in results if r[0] >= top - 0.01), key=lambda r: (r[2], r[1]))
@@ -273,7 +273,7 @@ def sentence_top1(batch: Batch, scorer: Scorer) -> float:
     """How often the top-scored candidate sentence holds a gold (answerable questions)."""
     hits = total = 0
     for engine, q in ((e, q) for e, qs in batch for q in qs if q.answers):
-        r = retrieve(engine, q)
+        r = _retrieve(engine, q)
         total += 1
         if r.cands.where:
             best = int(np.argmax(scores(scorer, scorer.rows(r.context, r.cands))))

@@ -21,12 +21,10 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import rankdata
 
-from bench.metrics import answer_correct
 from retriever.confidence import confidence
-from retriever.extract import best_span
 from retriever.reader import READER_DIR, OnnxReader
 from retriever.scoring import Scorer
-from tuning.calibrate import Batch, MemoReader, fit, load_sets, retrieve
+from tuning.calibrate import Batch, MemoReader, answers, fit, load_sets
 
 CONFIDENCE = "confidence"  # the fitted logistic over the features: what the threshold reads
 
@@ -44,18 +42,11 @@ def separation(batch: Batch, scorer: Scorer) -> tuple[dict[str, float], int, int
     """Per confidence feature and the confidence: AUC of right answers against unanswerable
     questions' answers over `batch`; and how many of each there were. Questions without an
     answer (no section held a sentence) and wrong answers to answerable ones are left out."""
-    right: list[dict[str, float]] = []
-    unanswerable: list[dict[str, float]] = []
-    for engine, q in ((e, q) for e, qs in batch for q in qs):
-        r = retrieve(engine, q)
-        span = best_span(r.context, r.hits, scorer) if r.hits else None
-        if span is None:
-            continue
-        features = {**span.features, CONFIDENCE: confidence(span.features, scorer.calibration)}
-        if not q.answers:
-            unanswerable.append(features)
-        elif answer_correct(span.text, q.answers, q.match):
-            right.append(features)
+    feats, is_right, answerable = answers(batch, scorer)
+    with_conf = [{**f, CONFIDENCE: confidence(f, scorer.calibration)} for f in feats]
+    right = [f for f, r, g in zip(with_conf, is_right, feats, strict=True) if g and r]
+    unanswerable = [f for f, a, g in zip(with_conf, answerable, feats, strict=True)
+                    if g and not a]
     names = (*scorer.confidence_features, CONFIDENCE)
     return ({n: round(auc([f.get(n, 0.0) for f in right], [f.get(n, 0.0) for f in unanswerable]),
                       3) for n in names}, len(right), len(unanswerable))

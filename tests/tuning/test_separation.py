@@ -28,7 +28,7 @@ def test_the_report_reads_the_answers_the_fitted_stage_gives(sample_index_dir: P
     batch = [(engine, load_questions(REPO / "bench" / "questions" / "sample.jsonl"))]
     scorer = calibrate.fit(batch)
     figures, n_right, n_unanswerable = separation(batch, scorer)
-    feats, right, answerable = calibrate._answers(batch, scorer)
+    feats, right, answerable = calibrate.answers(batch, scorer)
     assert (n_right, n_unanswerable) == (int(right.sum()), int((~answerable).sum()))
     assert tuple(figures) == (*CONFIDENCE_FEATURES, CONFIDENCE)
     conf = [confidence(f, scorer.calibration) for f in feats]
