@@ -1,7 +1,7 @@
 """What one reader call costs, per reader folder, on the batches the engine really reads.
 
     python -m loadtest.reader_cost DIR [DIR ...] [--index var/index] [--rounds 3]
-                                   [--candidates 8,6,4]
+                                   [--candidates 8,6,4] [--padded]
 
 The shipped engine answers the bundled sample questions once, and each (question, 8
 sentences) batch its reader is handed is kept; then every folder's reader (one intra-op
@@ -9,6 +9,8 @@ thread, as served) scores all of them, round after round, readers interleaved so
 slow minute of the machine costs each alike. `--candidates` also times each reader on the
 batches cut to their first K sentences (the feature scorer's K best: a reader that reads
 fewer). Prints p50 / p99 ms per call and the p50 as a multiple of the first line's.
+`--padded` also scores every batch the way the reader did before, in one zero-padded run, and
+prints what that costs and how far its logits stray from each pair run alone.
 """
 
 from __future__ import annotations
@@ -38,6 +40,38 @@ class _Recorder:
         return self.reader.score(query, texts)
 
 
+def padded_logits(reader: OnnxReader, query: str, texts: list[str]) -> np.ndarray:
+    """The batch in one padded run: with dynamic int8, each logit then depends on the rest."""
+    encodings = reader.tokenizer.encode_batch([(query, t) for t in texts])
+    width = max(len(e.ids) for e in encodings)
+    feeds = {name: np.zeros((len(encodings), width), dtype=np.int64)
+             for name in ("input_ids", "attention_mask", "token_type_ids")}
+    for row, e in enumerate(encodings):
+        feeds["input_ids"][row, :len(e.ids)] = e.ids
+        feeds["attention_mask"][row, :len(e.ids)] = 1
+        feeds["token_type_ids"][row, :len(e.ids)] = e.type_ids
+    return np.asarray(reader.session.run(None, feeds)[0], dtype=np.float32).reshape(-1)
+
+
+def padded_report(reader: OnnxReader, work: list[Batch], rounds: int) -> str:
+    """Per-pair against padded: p50 ms of each, interleaved, and the logits' differences."""
+    alone_ms, padded_ms, gaps, flips = [], [], [], 0
+    for _ in range(rounds):
+        for query, texts in work:
+            started = time.perf_counter()
+            alone = reader.score(query, texts)
+            alone_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            padded = padded_logits(reader, query, texts)
+            padded_ms.append((time.perf_counter() - started) * 1000)
+            gaps.append(float(np.abs(alone - padded).max()))
+            flips += int(np.argmax(alone) != np.argmax(padded))
+    return (f"  one pair per run p50 {np.median(alone_ms):.1f} ms, one padded run "
+            f"p50 {np.median(padded_ms):.1f} ms; padded logits stray by median "
+            f"{np.median(gaps):.3f}, max {max(gaps):.3f} per batch; another top sentence in "
+            f"{flips // rounds} of {len(work)} batches")
+
+
 def batches(index: Path, questions: Path) -> list[Batch]:
     engine = Engine.load(index)
     scorer = engine.scorer_for("reader")
@@ -56,6 +90,8 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--candidates", default="8",
                    help="sentences read per call, comma-separated (default: 8, as served)")
+    p.add_argument("--padded", action="store_true",
+                   help="also compare with one zero-padded run per batch")
     args = p.parse_args()
 
     work = batches(args.index, args.questions)
@@ -74,6 +110,9 @@ def main() -> None:
         p50, p99 = np.percentile(times, [50, 99])
         print(f"{d}: {r.info.layers} layers, {r.info.max_length} tokens, {k} sentences: "
               f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {p50 / first:.2f}x the first")
+    if args.padded:
+        for d in args.readers:
+            print(f"{d}:\n{padded_report(OnnxReader(d, threads=1), work, args.rounds)}")
 
 
 if __name__ == "__main__":

@@ -84,18 +84,21 @@ class OnnxReader:
         self.tokenizer.enable_truncation(self.info.max_length, strategy="longest_first")
 
     def score(self, question: str, candidates: list[str]) -> np.ndarray:
-        """One logit per candidate, all in one padded batch."""
+        """One logit per candidate, each pair run alone.
+
+        The int8 model quantises its activations with one scale per run, taken over the
+        whole input tensor: in a padded batch a sentence's logit moved by up to 0.9 with the
+        other sentences and the padding beside it, so the same question could get another
+        answer. Alone, a pair's logit depends on that pair only (what calibration fits is
+        what serving computes), and it is no slower: a batch pads every sentence to the
+        longest (docs/reader.md, "One pair per run").
+        """
         if not candidates:
             return np.zeros(0, dtype=np.float32)
-        encodings = self.tokenizer.encode_batch([(question, c) for c in candidates])
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        types = np.zeros_like(ids)
-        for row, e in enumerate(encodings):
-            n = len(e.ids)
-            ids[row, :n] = e.ids
-            mask[row, :n] = 1
-            types[row, :n] = e.type_ids
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        return np.asarray(self.session.run(None, feeds)[0], dtype=np.float32).reshape(-1)
+        logits = np.empty(len(candidates), dtype=np.float32)
+        for row, e in enumerate(self.tokenizer.encode_batch([(question, c) for c in candidates])):
+            feeds = {"input_ids": np.array([e.ids], dtype=np.int64),
+                     "attention_mask": np.ones((1, len(e.ids)), dtype=np.int64),
+                     "token_type_ids": np.array([e.type_ids], dtype=np.int64)}
+            logits[row] = np.asarray(self.session.run(None, feeds)[0]).reshape(-1)[0]
+        return logits

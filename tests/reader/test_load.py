@@ -23,6 +23,23 @@ def test_reader_loads_and_scores(tiny_reader) -> None:  # type: ignore[no-untype
     assert reader.score("Who?", ["Title: one.", "Title: two."]).shape == (2,)
 
 
+def test_a_pairs_logit_does_not_depend_on_the_sentences_beside_it() -> None:
+    """The shipped int8 reader: a pair scored with others, in any order, or alone gets the
+    same logit, so the answer to a question never depends on its other candidates."""
+    from retriever.reader import READER_DIR, OnnxReader
+
+    reader = OnnxReader(READER_DIR, threads=1)
+    question = "Which countries attended the Digital Government Exchange?"
+    short = "International Collaboration: DGX 2023 was held in Singapore."
+    long = ("International Collaboration: The Digital Government Exchange brought together "
+            "digital government leaders from Australia, Canada, Denmark, Estonia, Finland, "
+            "Korea, New Zealand, Norway, the United Kingdom and the United States.")
+    other = "About us: GovTech is the lead agency for Singapore's digital government."
+    together = reader.score(question, [short, long, other])
+    assert reader.score(question, [other, long, short]).tolist() == together[::-1].tolist()
+    assert [reader.score(question, [c])[0] for c in (short, long, other)] == together.tolist()
+
+
 def test_a_changed_model_file_is_refused(copy_reader) -> None:  # type: ignore[no-untyped-def]
     from retriever.reader import MODEL_FILE, OnnxReader
 
