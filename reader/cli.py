@@ -170,8 +170,11 @@ def site_groups_command(folder: Path, out: Path, repeat: int) -> None:
               show_default=True)
 @click.option("--repeat", type=click.IntRange(min=1), default=3, show_default=True,
               help="Write each group this many times (a few hundred among tens of thousands).")
+@click.option("--negatives", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Sentences that do not answer, per group: the feature scorer's best "
+              "(7, with the answer, is the 8 the engine's reader reads).")
 @click.argument("sets", nargs=-1, required=True)
-def indomain(out: Path, repeat: int, sets: tuple[str, ...]) -> None:
+def indomain(out: Path, repeat: int, negatives: int, sets: tuple[str, ...]) -> None:
     """Write in-domain groups from bundled question sets, each given as SET.jsonl@INDEX_DIR."""
     from reader.indomain import indomain_groups
     from reader.train import save_groups
@@ -183,7 +186,7 @@ def indomain(out: Path, repeat: int, sets: tuple[str, ...]) -> None:
             raise ReaderUsageError(f"{spec}: give each set as SET.jsonl@INDEX_DIR")
         pairs.append((Path(path), Path(index)))
     try:
-        groups = indomain_groups(pairs)
+        groups = indomain_groups(pairs, negatives=negatives)
     except ValueError as exc:
         raise ReaderUsageError(str(exc)) from exc
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -22,13 +22,13 @@ def indomain_groups(sets: list[tuple[Path, Path]], negatives: int = 5) -> list[G
     scorer's `negatives` best-scoring sentences that do not hold a gold, after the best one
     that does (none for an unanswerable question: an all-negative group).
 
-    Never give this `holdout.jsonl`: it stays blind.
+    Never give this `holdout.jsonl` or `dev-sites.jsonl`: they stay blind.
     """
     engines: dict[Path, Engine] = {}
     groups: list[Group] = []
     for set_path, index_dir in sets:
-        if Path(set_path).name.startswith("holdout"):
-            raise ValueError("holdout questions are never trained on")
+        if Path(set_path).name.startswith(("holdout", "dev-sites")):
+            raise ValueError(f"{Path(set_path).name}: its questions are never trained on")
         engine = engines.get(index_dir) or engines.setdefault(index_dir, Engine.load(index_dir))
         for q in load_questions(Path(set_path)):
             prepared = engine.prepare(q.question, mode="hybrid")

@@ -14,6 +14,12 @@ Run it from the repository root (bench/questions is not a package, so this is a 
 
     .venv/bin/python bench/questions/verify_dev_sites.py
 
+The same checks read the `train`-site sets written for the reader's training
+(`bench/questions/train-sites/`), with their own sites file and id prefix:
+
+    .venv/bin/python bench/questions/verify_dev_sites.py \
+        --set bench/questions/train-sites/a.jsonl --sites bench/sites/train-sites-a.yml --prefix ta
+
 It prints every problem it finds and exits 1 if there is any, 0 otherwise.
 """
 
@@ -42,7 +48,7 @@ MIN_QUESTIONS = 110
 MIN_UNANSWERABLE = 0.20
 MIN_PAGES = 40
 MAX_GOLD_WORDS = 8
-ID_PATTERN = re.compile(r"^d\d{3}$")
+ID_PREFIX = "d"
 # Personal data must stay out of the set: no e-mail addresses, no phone numbers.
 EMAIL = re.compile(r"\S+@\S+\.\S+")
 PHONE = re.compile(r"(?:\+65\s?)?\b[689]\d{3}\s?\d{4}\b|\b1800\s?\d{3}\s?\d{4}\b")
@@ -72,13 +78,14 @@ def site_of(page: str, bases: list[str]) -> str | None:
     return None
 
 
-def question_problems(q: dict[str, Any], bases: list[str]) -> list[str]:
+def question_problems(q: dict[str, Any], bases: list[str], prefix: str = ID_PREFIX) -> list[str]:
     """What is wrong with one question's form (empty: nothing)."""
     problems = []
+    id_pattern = re.compile(rf"^{re.escape(prefix)}\d{{3}}$")
     if list(q) != KEYS:
         problems.append(f"keys {list(q)}, expected {KEYS}")
-    if not isinstance(q.get("id"), str) or not ID_PATTERN.match(q["id"]):
-        problems.append(f"id {q.get('id')!r} is not d followed by three digits")
+    if not isinstance(q.get("id"), str) or not id_pattern.match(q["id"]):
+        problems.append(f"id {q.get('id')!r} is not {prefix} followed by three digits")
     question = q.get("question")
     if not isinstance(question, str) or not question.strip():
         problems.append("empty question")
@@ -109,7 +116,7 @@ def question_problems(q: dict[str, Any], bases: list[str]) -> list[str]:
         problems.append("answerable question without section")
     page = q.get("page")
     if not (isinstance(page, str) and site_of(page, bases)):
-        problems.append(f"page {page!r} is not a full URL on a dev site")
+        problems.append(f"page {page!r} is not a full URL on one of the sites")
     long_golds = [a for a in answers if len(a.split()) > MAX_GOLD_WORDS]
     if long_golds:
         problems.append(f"golds over {MAX_GOLD_WORDS} words: {long_golds}")
@@ -120,19 +127,26 @@ def question_problems(q: dict[str, Any], bases: list[str]) -> list[str]:
     return problems
 
 
-def schema_problems(questions: list[dict[str, Any]], bases: list[str]) -> dict[str, list[str]]:
+def schema_problems(
+    questions: list[dict[str, Any]], bases: list[str], prefix: str = ID_PREFIX
+) -> dict[str, list[str]]:
     """Problems with each question's form, by id."""
-    return {str(q.get("id")): p for q in questions if (p := question_problems(q, bases))}
+    return {str(q.get("id")): p for q in questions if (p := question_problems(q, bases, prefix))}
 
 
-def set_problems(questions: list[dict[str, Any]], bases: list[str]) -> list[str]:
+def set_problems(
+    questions: list[dict[str, Any]],
+    bases: list[str],
+    min_questions: int = MIN_QUESTIONS,
+    min_pages: int = MIN_PAGES,
+) -> list[str]:
     """Problems with the set as a whole: ids, size, share unanswerable, spread."""
     problems = []
     duplicates = sorted(i for i, n in Counter(q.get("id") for q in questions).items() if n > 1)
     if duplicates:
         problems.append(f"duplicate ids: {duplicates}")
-    if len(questions) < MIN_QUESTIONS:
-        problems.append(f"{len(questions)} questions, fewer than {MIN_QUESTIONS}")
+    if len(questions) < min_questions:
+        problems.append(f"{len(questions)} questions, fewer than {min_questions}")
     unanswerable = sum(1 for q in questions if not q.get("answers"))
     if questions and unanswerable / len(questions) < MIN_UNANSWERABLE:
         problems.append(f"{unanswerable} unanswerable of {len(questions)}: under 20%")
@@ -143,8 +157,8 @@ def set_problems(questions: list[dict[str, Any]], bases: list[str]) -> list[str]
     missing = [base for base in bases if base not in asked]
     if missing:
         problems.append(f"no question about {missing}")
-    if len(pages) < MIN_PAGES:
-        problems.append(f"{len(pages)} distinct pages, fewer than {MIN_PAGES}")
+    if len(pages) < min_pages:
+        problems.append(f"{len(pages)} distinct pages, fewer than {min_pages}")
     return problems
 
 
@@ -204,17 +218,30 @@ def summary(questions: list[dict[str, Any]], bases: list[str]) -> list[str]:
     ]
 
 
-def main() -> int:
-    bases = site_urls()
-    questions = read_questions()
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Check a site question set against its pages.")
+    parser.add_argument("--set", type=Path, default=QUESTIONS_FILE, help="the question set")
+    parser.add_argument("--sites", type=Path, default=SITES_FILE, help="its sites file")
+    parser.add_argument("--prefix", default=ID_PREFIX, help="what every id starts with")
+    parser.add_argument("--min-questions", type=int, default=MIN_QUESTIONS)
+    parser.add_argument("--min-pages", type=int, default=MIN_PAGES)
+    args = parser.parse_args(argv)
+    bases = site_urls(args.sites)
+    questions = read_questions(args.set)
     problems: list[str] = []
-    problems += [f"{qid}: {p}" for qid, ps in schema_problems(questions, bases).items() for p in ps]
-    problems += set_problems(questions, bases)
-    if not problems and not loads_as_bench_set(QUESTIONS_FILE, questions):
+    problems += [
+        f"{qid}: {p}"
+        for qid, ps in schema_problems(questions, bases, args.prefix).items()
+        for p in ps
+    ]
+    problems += set_problems(questions, bases, args.min_questions, args.min_pages)
+    if not problems and not loads_as_bench_set(args.set, questions):
         problems.append("bench.questions.load_questions reads the file differently")
-    result = ingest_dev_sites()
+    result = ingest_dev_sites(args.sites)
     if not result.pages:
-        problems.append("ingest read no page of the dev sites (is ../shared there?)")
+        problems.append("ingest read no page of the sites (is ../shared there?)")
     problems += [f"{qid}: {p}" for qid, ps in gold_problems(questions, result).items() for p in ps]
     for line in summary(questions, bases):
         print(line)

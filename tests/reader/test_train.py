@@ -91,11 +91,12 @@ def test_trains_on_cuda_when_present() -> None:
     assert pick_device("cpu").type == "cpu"
 
 
-def test_indomain_groups_refuse_the_holdout(tmp_path: Path, sample_index_dir: Path) -> None:
+@pytest.mark.parametrize("blind", ["holdout.jsonl", "dev-sites.jsonl"])
+def test_indomain_groups_refuse_the_blind_sets(blind: str, sample_index_dir: Path) -> None:
     from reader.indomain import indomain_groups
 
-    with pytest.raises(ValueError, match="never trained on"):
-        indomain_groups([(Path("bench/questions/holdout.jsonl"), sample_index_dir)])
+    with pytest.raises(ValueError, match=f"{blind}: its questions are never trained on"):
+        indomain_groups([(Path("bench/questions") / blind, sample_index_dir)])
 
 
 def test_indomain_groups_read_what_the_engine_reads(sample_index_dir: Path,
