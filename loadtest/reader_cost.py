@@ -92,11 +92,15 @@ def main() -> None:
                    help="sentences read per call, comma-separated (default: 8, as served)")
     p.add_argument("--padded", action="store_true",
                    help="also compare with one zero-padded run per batch")
+    p.add_argument("--parallel", default="1",
+                   help="pairs run at once, comma-separated (default: 1, one after another)")
     args = p.parse_args()
 
     work = batches(args.index, args.questions)
     cuts = [int(k) for k in args.candidates.split(",")]
-    readers = [(d, OnnxReader(d, threads=1), k) for d in args.readers for k in cuts]
+    sides = [int(n) for n in args.parallel.split(",")]
+    readers = [(d, OnnxReader(d, threads=1, parallel=n), k)
+               for d in args.readers for n in sides for k in cuts]
     timings: list[list[float]] = [[] for _ in readers]
     for _ in range(args.rounds):
         for query, texts in work:
@@ -105,11 +109,12 @@ def main() -> None:
                 r.score(query, texts[:k])
                 times.append((time.perf_counter() - started) * 1000)
     first = float(np.median(timings[0]))
-    print(f"{len(work)} batches x {args.rounds} rounds, one thread per reader")
+    print(f"{len(work)} batches x {args.rounds} rounds, one intra-op thread per reader")
     for (d, r, k), times in zip(readers, timings, strict=True):
         p50, p99 = np.percentile(times, [50, 99])
-        print(f"{d}: {r.info.layers} layers, {r.info.max_length} tokens, {k} sentences: "
-              f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {p50 / first:.2f}x the first")
+        print(f"{d}: {r.info.layers} layers, {r.info.max_length} tokens, {k} sentences, "
+              f"{r.parallel} at once: p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+              f"{p50 / first:.2f}x the first")
     if args.padded:
         for d in args.readers:
             print(f"{d}:\n{padded_report(OnnxReader(d, threads=1), work, args.rounds)}")

@@ -98,7 +98,7 @@ class Engine:
         """The index and the scoring stage; `reader=None` serves the feature scorer alone.
         `reranker` defaults to the shipped section rerank; `answers` keeps whole answers."""
         return cls(LoadedIndex.load(Path(index_dir), model=model, threads=threads),
-                   scorer=load_scorer(reader), conversations=conversations,
+                   scorer=load_scorer(reader, threads=threads), conversations=conversations,
                    cache_size=cache_size, reranker=reranker, answers=answers)
 
     @property

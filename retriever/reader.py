@@ -1,17 +1,22 @@
 """The reader at run time: the shipped int8 ONNX cross-encoder, checked and run with ONNX
-Runtime (no torch), scoring a question against candidate sentences in one batched call."""
+Runtime (no torch), scoring a question against candidate sentences one pair per run."""
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from govqa.errors import ModelError
 from ingest.records import Chunk
 from retriever.embedder import sha256_file
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding
 
 READER_DIR = Path(__file__).with_name("models") / "reader-v3"
 MODEL_FILE = "model-int8.onnx"
@@ -55,7 +60,8 @@ class ReaderInfo:
 class OnnxReader:
     """Scores (question, candidate) pairs: a logit each, higher is "this answers it"."""
 
-    def __init__(self, folder: Path = READER_DIR, threads: int | None = None) -> None:
+    def __init__(self, folder: Path = READER_DIR, threads: int | None = None,
+                 parallel: int = 1) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -82,6 +88,11 @@ class OnnxReader:
             raise ModelError(f"cannot load the reader in {folder}: {exc}") from exc
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.info.max_length, strategy="longest_first")
+        # Pairs run this many at once: ONNX Runtime releases the GIL in a run, so on an idle
+        # machine one question's pairs share its cores; each pair still runs alone.
+        self.parallel = max(1, parallel)
+        self._pool = (ThreadPoolExecutor(self.parallel, thread_name_prefix="reader")
+                      if self.parallel > 1 else None)
 
     def score(self, question: str, candidates: list[str]) -> np.ndarray:
         """One logit per candidate, each pair run alone.
@@ -95,10 +106,13 @@ class OnnxReader:
         """
         if not candidates:
             return np.zeros(0, dtype=np.float32)
-        logits = np.empty(len(candidates), dtype=np.float32)
-        for row, e in enumerate(self.tokenizer.encode_batch([(question, c) for c in candidates])):
-            feeds = {"input_ids": np.array([e.ids], dtype=np.int64),
-                     "attention_mask": np.ones((1, len(e.ids)), dtype=np.int64),
-                     "token_type_ids": np.array([e.type_ids], dtype=np.int64)}
-            logits[row] = np.asarray(self.session.run(None, feeds)[0]).reshape(-1)[0]
-        return logits
+        encodings = self.tokenizer.encode_batch([(question, c) for c in candidates])
+        if self._pool is None or len(encodings) == 1:
+            return np.array([self._run(e) for e in encodings], dtype=np.float32)
+        return np.array(list(self._pool.map(self._run, encodings)), dtype=np.float32)
+
+    def _run(self, e: Encoding) -> float:
+        feeds = {"input_ids": np.array([e.ids], dtype=np.int64),
+                 "attention_mask": np.ones((1, len(e.ids)), dtype=np.int64),
+                 "token_type_ids": np.array([e.type_ids], dtype=np.int64)}
+        return float(np.asarray(self.session.run(None, feeds)[0]).reshape(-1)[0])

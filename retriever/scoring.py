@@ -130,10 +130,11 @@ class ReaderScorer:
                                                         for s in sentences]), dtype=np.float64)
 
 
-def load_scorer(reader_dir: Path | None = READER_DIR) -> Scorer:
+def load_scorer(reader_dir: Path | None = READER_DIR, threads: int = 1) -> Scorer:
     """The shipped scoring stage: the reader over the feature scorer, each with its own
     calibration, or the feature scorer alone when `reader_dir` is None. A reader without a
-    calibration fitted for its exact file is refused, never half-used."""
+    calibration fitted for its exact file is refused, never half-used. `threads`: the
+    reader's pairs run that many at once."""
     from retriever.calibration import CALIBRATION_FILE, READER_CALIBRATION_FILE
 
     feature = FeatureScorer(Calibration.load(CALIBRATION_FILE, features=SENTENCE_FEATURE_NAMES,
@@ -142,7 +143,8 @@ def load_scorer(reader_dir: Path | None = READER_DIR) -> Scorer:
         return feature
     # One intra-op thread whatever the encoder gets: on a batch of 8 short pairs, a second
     # thread cost more than it saved (`make bench-perf`: 47-53 ms p50 with 2, 36-43 with 1).
-    reader = OnnxReader(reader_dir, threads=1)
+    # The engine's threads run whole pairs side by side instead.
+    reader = OnnxReader(reader_dir, threads=1, parallel=threads)
     cal = Calibration.load(READER_CALIBRATION_FILE, features=READER_SENTENCE_FEATURES,
                            confidence_features=READER_CONFIDENCE_FEATURES,
                            reader_sha256=reader.info.sha256)

@@ -33,3 +33,20 @@ def test_padded_runs_are_compared_with_pairs_run_alone(sample_index_dir: Path) -
     report = padded_report(reader, work, rounds=1)
     assert report.startswith("  one pair per run p50 ")
     assert report.endswith(" of 3 batches")
+
+
+def test_the_cost_command_times_each_reader_at_each_cut_and_parallelism(
+        sample_index_dir: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from loadtest import reader_cost
+
+    monkeypatch.setattr("sys.argv", ["reader_cost", str(READER_DIR), "--index",
+                                     str(sample_index_dir), "--rounds", "1",
+                                     "--candidates", "8,4", "--parallel", "1,2"])
+    reader_cost.main()
+    layers = OnnxReader(READER_DIR).info.layers
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "81 batches x 1 rounds, one intra-op thread per reader"
+    assert [line.split(": p50")[0] for line in lines[1:]] == [
+        f"{READER_DIR}: {layers} layers, 80 tokens, {k} sentences, {n} at once"
+        for n in (1, 2) for k in (8, 4)]
+    assert lines[1].endswith(", 1.00x the first")

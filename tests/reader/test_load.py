@@ -40,6 +40,23 @@ def test_a_pairs_logit_does_not_depend_on_the_sentences_beside_it() -> None:
     assert [reader.score(question, [c])[0] for c in (short, long, other)] == together.tolist()
 
 
+def test_pairs_run_side_by_side_get_the_logits_they_get_one_after_another() -> None:
+    """The engine's threads run a question's pairs at once (`parallel`): each pair still
+    runs alone, so the logits, and the answer, are those of the sequential reader."""
+    from retriever.reader import READER_DIR, OnnxReader
+
+    question = "When is the Digital Government Exchange held?"
+    candidates = [f"International Collaboration: sentence {i} about DGX and {'Singapore ' * i}."
+                  for i in range(9)]
+    one = OnnxReader(READER_DIR, threads=1)
+    two = OnnxReader(READER_DIR, threads=1, parallel=2)
+    assert (one.parallel, two.parallel) == (1, 2)
+    assert two.score(question, candidates).tolist() == one.score(question, candidates).tolist()
+    assert two.score(question, candidates[:1]).tolist() == one.score(question,
+                                                                      candidates[:1]).tolist()
+    assert two.score(question, []).shape == (0,)
+
+
 def test_a_changed_model_file_is_refused(copy_reader) -> None:  # type: ignore[no-untyped-def]
     from retriever.reader import MODEL_FILE, OnnxReader
 
