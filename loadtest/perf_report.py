@@ -41,8 +41,9 @@ def table(r: dict[str, Any]) -> str:
         if not e:
             break
         base = b.get(f"{name}_latency", {})
-        # The reader reads a few sentences per question: its budget is 25 ms at p50, and
-        # the feature-only mode keeps the original 5 ms and 3x-plain targets.
+        # The reader reads 8 sentences per question: issue #24's bound for it is 50 ms at
+        # p50 and 120 ms at p99 (it was 25 / 60 for the first, 3-layer reader); the
+        # feature-only mode keeps the original 5 ms and 3x-plain targets.
         for suffix, label in (("", e.get("default_mode", "hybrid")), ("_hybrid", "hybrid")):
             if f"{name}_1t{suffix}" not in e:
                 continue
@@ -53,25 +54,25 @@ def table(r: dict[str, Any]) -> str:
                 ours["p50"],
                 base.get("p50"),
                 "{:.2f} ms",
-                "≤ 5 ms, ≥ 3× plain" if fast else "≤ 25 ms",
+                "≤ 5 ms, ≥ 3× plain" if fast else "≤ 50 ms",
                 (ours["p50"] <= 5 and base.get("p50", 0) / ours["p50"] >= 3) if fast
-                else ours["p50"] <= 25,
+                else ours["p50"] <= 50,
             )
             add(
                 f"engine p99, {name} index (1 thread, {label})",
                 ours["p99"],
                 base.get("p99"),
                 "{:.2f} ms",
-                "≤ 15 ms" if fast else "≤ 60 ms",
-                ours["p99"] <= (15 if fast else 60),
+                "≤ 15 ms" if fast else "≤ 120 ms",
+                ours["p99"] <= (15 if fast else 120),
             )
             add(
                 f"engine p50, {name} index (2 threads, {label})",
                 e[f"{name}_2t{suffix}"]["p50"],
                 None,
                 "{:.2f} ms",
-                "≤ 5 ms" if fast else "≤ 25 ms",
-                e[f"{name}_2t{suffix}"]["p50"] <= (5 if fast else 25),
+                "≤ 5 ms" if fast else "≤ 50 ms",
+                e[f"{name}_2t{suffix}"]["p50"] <= (5 if fast else 50),
             )
             add(
                 f"answer accuracy, {name} set ({label})",

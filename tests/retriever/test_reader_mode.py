@@ -3,6 +3,7 @@ sentences on the sample page, beside the feature-only hybrid mode."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -22,6 +23,19 @@ def test_the_shipped_reader_is_the_default(sample_engine: Engine) -> None:
     assert isinstance(sample_engine.scorer, ReaderScorer)
     assert sample_engine.calibration.reader_sha256 == sample_engine.scorer.reader.info.sha256
     assert sample_engine.feature_scorer.mode == "hybrid"
+
+
+def test_the_shipped_reader_is_at_most_40_mb_and_is_the_file_its_card_names() -> None:
+    from retriever.embedder import sha256_file
+    from retriever.reader import CARD_FILE, MODEL_FILE
+
+    card = json.loads((READER_DIR / CARD_FILE).read_text())
+    model = READER_DIR / MODEL_FILE
+    assert model.stat().st_size == card["size_bytes"] <= 40 * 1024 * 1024
+    assert sha256_file(model) == card["sha256"]
+    # The reader calibration is tied to this file: fitted for its sha256, refused for another.
+    cal = json.loads((READER_DIR.parent.parent / "calibration-reader.json").read_text())
+    assert cal["reader_sha256"] == card["sha256"]
 
 
 @pytest.mark.parametrize("mode", ["reader", "hybrid"])
