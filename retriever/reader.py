@@ -107,7 +107,7 @@ class OnnxReader:
         if not candidates:
             return np.zeros(0, dtype=np.float32)
         encodings = self.tokenizer.encode_batch([(question, c) for c in candidates])
-        if self._pool is None or len(encodings) == 1:
+        if self._pool is None:
             return np.array([self._run(e) for e in encodings], dtype=np.float32)
         return np.array(list(self._pool.map(self._run, encodings)), dtype=np.float32)
 

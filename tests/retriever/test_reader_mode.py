@@ -26,6 +26,7 @@ def test_the_shipped_reader_is_the_default(sample_engine: Engine) -> None:
 
 
 def test_the_shipped_reader_is_at_most_40_mb_and_is_the_file_its_card_names() -> None:
+    from retriever.calibration import READER_CALIBRATION_FILE
     from retriever.embedder import sha256_file
     from retriever.reader import CARD_FILE, MODEL_FILE
 
@@ -34,7 +35,7 @@ def test_the_shipped_reader_is_at_most_40_mb_and_is_the_file_its_card_names() ->
     assert model.stat().st_size == card["size_bytes"] <= 40 * 1024 * 1024
     assert sha256_file(model) == card["sha256"]
     # The reader calibration is tied to this file: fitted for its sha256, refused for another.
-    cal = json.loads((READER_DIR.parent.parent / "calibration-reader.json").read_text())
+    cal = json.loads(READER_CALIBRATION_FILE.read_text())
     assert cal["reader_sha256"] == card["sha256"]
 
 
