@@ -29,6 +29,31 @@ def save(model: CrossEncoder, path: Path, metadata: dict[str, str] | None = None
     tmp.replace(path)
 
 
+def average(paths: list[Path], weights: list[float] | None = None) -> dict[str, torch.Tensor]:
+    """The weighted mean of checkpoints of one architecture, tensor by tensor (a "model
+    soup"): fine-tuned from a common start, their mean often reads better than either."""
+    from safetensors.torch import load_file
+
+    if not paths:
+        raise ValueError("nothing to average")
+    weights = weights or [1.0] * len(paths)
+    if len(weights) != len(paths) or min(weights) < 0 or sum(weights) <= 0:
+        raise ValueError(f"{len(paths)} checkpoints need as many non-negative weights, "
+                         f"not {weights}")
+    total = sum(weights)
+    mean: dict[str, torch.Tensor] = {}
+    for path, weight in zip(paths, weights, strict=True):
+        tensors = load_file(str(path))
+        if mean and set(tensors) != set(mean):
+            raise ValueError(f"{path} does not hold the same weights as {paths[0]}")
+        for name, value in tensors.items():
+            if name in mean and mean[name].shape != value.shape:
+                raise ValueError(f"{path}: {name} is {tuple(value.shape)}, not "
+                                 f"{tuple(mean[name].shape)}")
+            mean[name] = mean.get(name, 0) + value.to(torch.float32) * (weight / total)
+    return mean
+
+
 def load_into(model: CrossEncoder, path: Path) -> None:
     """Weights from `save`'s file or, for a `.onnx` path, from an int8 export (dequantized)."""
     if path.suffix == ".onnx":

