@@ -317,7 +317,9 @@ def load_checkpoint(path: Path, base: str) -> tuple[CrossEncoder, TrainConfig, d
     model = build(Path(base), cfg.layers)
     load_into(model, Path(path))
     model.eval()
-    return model, cfg, {k: card[k] for k in ("steps", "pairs", "seconds")}
+    # An averaged checkpoint (`govqa reader average`) says what it is the mean of.
+    return model, cfg, {k: card[k] for k in ("steps", "pairs", "seconds", "averaged")
+                        if k in card}
 
 
 class _Progress:

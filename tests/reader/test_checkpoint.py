@@ -171,6 +171,8 @@ def test_averaged_checkpoints_are_their_weighted_mean_and_export(
     rc, _, err = run_cli("reader", "export", "--checkpoint", c, "--out", tmp_path / "reader-c",
                          "--version", "soup", "--check", "2")
     assert rc == 0, err
+    exported = json.loads((tmp_path / "reader-c" / "reader.json").read_text())
+    assert exported["trained"]["averaged"] == card["averaged"]
     scores = OnnxReader(tmp_path / "reader-c").score("Who won?", ["The Broncos won.", "Rain."])
     assert scores.shape == (2,) and np.isfinite(scores).all()
 
