@@ -18,7 +18,7 @@ from retriever.embedder import sha256_file
 if TYPE_CHECKING:
     from tokenizers import Encoding
 
-READER_DIR = Path(__file__).with_name("models") / "reader-l6-all"
+READER_DIR = Path(__file__).with_name("models") / "reader-l6-mix"
 MODEL_FILE = "model-int8.onnx"
 CARD_FILE = "reader.json"  # the model's sha256, layers, max length and training record
 
