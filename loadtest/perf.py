@@ -190,7 +190,12 @@ def measure_http(corpus: Path, seconds: int) -> dict[str, Any]:
     for _ in range(3):
         with Server(corpus) as server:
             starts.append(server.ready_s)
-    result: dict[str, Any] = {"cold_start_s": float(np.median(starts)), "cold_starts": starts}
+    from retriever.engine import Engine
+
+    # What the server answers with (the report's targets depend on it), where the engine
+    # step did not run beside this one.
+    result: dict[str, Any] = {"cold_start_s": float(np.median(starts)), "cold_starts": starts,
+                              "default_mode": Engine.load(corpus).default_mode}
     if not wrk_available():
         result["error"] = "wrk is not installed (make bench-perf installs it)"
         return result
