@@ -29,14 +29,13 @@ def save(model: CrossEncoder, path: Path, metadata: dict[str, str] | None = None
     tmp.replace(path)
 
 
-def average(paths: list[Path], weights: list[float] | None = None) -> dict[str, torch.Tensor]:
+def average(paths: list[Path], weights: list[float]) -> dict[str, torch.Tensor]:
     """The weighted mean of checkpoints of one architecture, tensor by tensor (a "model
     soup"): fine-tuned from a common start, their mean often reads better than either."""
     from safetensors.torch import load_file
 
     if not paths:
         raise ValueError("nothing to average")
-    weights = weights or [1.0] * len(paths)
     if len(weights) != len(paths) or min(weights) < 0 or sum(weights) <= 0:
         raise ValueError(f"{len(paths)} checkpoints need as many non-negative weights, "
                          f"not {weights}")

