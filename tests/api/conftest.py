@@ -16,6 +16,16 @@ ANSWERABLE = "which countries attended DGX?"
 UNANSWERABLE = "how do I renew my parking permit?"
 
 
+def wait_logged(client: TestClient, rows: int, timeout: float = 10.0) -> None:
+    """Wait for the question log's own thread to have written `rows` questions: `/api/chat`
+    returns before its question is in the database."""
+    log = client.app.state.store.log  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout
+    while log.written < rows:
+        assert time.monotonic() < deadline, f"the question log wrote {log.written} of {rows}"
+        time.sleep(0.02)
+
+
 def wait_ready(
     client: TestClient, timeout: float = 120.0, allow_error: bool = False
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from chat_api.server.routes.dashboard import _csv
+from tests.api.conftest import wait_logged
 
 PLANTED = '=HYPERLINK("http://evil.example/","help")'
 
@@ -72,6 +73,7 @@ def test_an_exported_question_that_is_a_formula_stays_text(
         admin_headers: dict[str, str]) -> None:
     client = make_client(engine_loader=lambda *args, **kwargs: sample_engine)
     assert client.post("/api/chat", json={"question": PLANTED}).json()["answered"] is False
+    wait_logged(client, 1)
 
     export = client.get("/admin/export/gaps.csv", headers=admin_headers)
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from chat_api.store.db.schema import questions
-from tests.api.conftest import ANSWERABLE, cache_lookups
+from tests.api.conftest import ANSWERABLE, cache_lookups, wait_logged
 
 
 def _ask(client: TestClient, question: str, **body: Any) -> dict[str, Any]:
@@ -23,11 +23,8 @@ def _ask(client: TestClient, question: str, **body: Any) -> dict[str, Any]:
 
 
 def _logged(client: TestClient, rows: int) -> list[tuple[Any, ...]]:
+    wait_logged(client, rows)
     store = client.app.state.store  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 10
-    while store.log.written < rows:
-        assert time.monotonic() < deadline, "the question log was not written"
-        time.sleep(0.02)
     with store.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(
             select(questions.c.conversation_id, questions.c.turn, questions.c.latency_ms)
